@@ -1,0 +1,38 @@
+// Package testutil holds helpers shared by the project's tests.
+package testutil
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// RequirePeersEnv, when set to 1, turns a missing peer tool into a test failure
+// instead of a skip. CI sets it after installing the peers.
+const RequirePeersEnv = "LOGWARDEN_REQUIRE_PEERS"
+
+// PeersRequired reports whether missing peers must fail tests.
+func PeersRequired() bool { return os.Getenv(RequirePeersEnv) == "1" }
+
+// Peer returns the path of the external program name (the AWS CLI, moto_server,
+// logrotate, chromium, ...). When it is not installed the test is skipped with a
+// message saying how to get it, or fails if LOGWARDEN_REQUIRE_PEERS=1.
+func Peer(tb testing.TB, name, howToGet string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	MissingPeer(tb, name+" not found on PATH ("+howToGet+")")
+	return ""
+}
+
+// MissingPeer skips (or, with LOGWARDEN_REQUIRE_PEERS=1, fails) the test because
+// a peer it needs is missing; why says what is missing and how to get it.
+func MissingPeer(tb testing.TB, why string) {
+	tb.Helper()
+	if PeersRequired() {
+		tb.Fatalf("peer required (%s=1) but missing: %s", RequirePeersEnv, why)
+	}
+	tb.Skipf("skipping: %s; set %s=1 to make this a failure", why, RequirePeersEnv)
+}
