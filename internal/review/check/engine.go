@@ -1,0 +1,568 @@
+package check
+
+import (
+	"cmp"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/review/parse"
+	"github.com/logwarden/logwarden/internal/review/policy"
+)
+
+// kind is the engine's compact event kind.
+type kind uint8
+
+const (
+	kOther kind = iota
+	kLoginOK
+	kLoginFail
+	kInvalidUser
+	kRootRefused
+	kMaxAuth
+	kLockout
+	kSuOK
+	kSuFail
+	kSudoOK
+	kSudoAuthFail
+	kSudoDenied
+	kAcct
+	kServiceStart
+	kServiceStop
+	kServiceFail
+	kBoot
+	kShutdown
+	kClock
+	kLogDrop
+	kCronEdit
+	kCronCmd
+	kSessionClose
+	kLastlog
+	kLogout
+)
+
+// rec flags.
+const (
+	fSecondary = 1 << iota // from btmp/wtmp/sulog: a second record of an event a text log also has
+	fInvalid               // the account does not exist
+	fConsole               // console/tty login, no remote address
+)
+
+// rec is one interned record. String fields are indexes into Engine.strs.
+type rec struct {
+	t      int64 // unix nanoseconds
+	line   int64
+	src    uint32
+	host   uint32
+	user   uint32
+	target uint32
+	ip     uint32
+	arg    uint32 // command, group or detail (per kind)
+	aux    uint32 // method, parse kind or tty (per kind)
+	pid    int32
+	kind   kind
+	flags  uint8
+}
+
+// Engine collects records and judges them against a policy for one period.
+type Engine struct {
+	pol        *policy.Policy
+	cal        *policy.Calendar
+	nets       policy.Networks
+	start, end time.Time
+	days       int
+
+	strs []string
+	ids  map[string]uint32
+
+	srcIdx  map[string]uint32
+	sources []*srcState
+
+	evs []rec
+
+	// cron commands seen (all) and total records by parse kind.
+	cronCmds  int
+	pamFails  int
+	kindCount map[parse.Kind]int64
+
+	// Baseline from the previous period (R13, R14); nil when none.
+	baseline *Baseline
+	// lastlog entries seen (R14): user -> newest time.
+	lastlog map[string]time.Time
+}
+
+type srcState struct {
+	name         string
+	class        string
+	first, last  time.Time
+	prev         time.Time
+	records      int64
+	outOfPeriod  int64
+	perHour      []int64
+	nonMonotonic int64
+}
+
+// Baseline is what the previous period's report remembers about accounts:
+// the source IPs each account logged in from and its last login time.
+type Baseline struct {
+	UserIPs   map[string][]string  `json:"user_ips"`
+	LastLogin map[string]time.Time `json:"last_login"`
+}
+
+// New returns an engine for the period [start, end) under policy p (validated).
+func New(p *policy.Policy, start, end time.Time) *Engine {
+	e := &Engine{
+		pol:       p,
+		cal:       p.Calendar(),
+		nets:      p.AdminNetworks(),
+		start:     start,
+		end:       end,
+		ids:       map[string]uint32{"": 0},
+		strs:      []string{""},
+		srcIdx:    map[string]uint32{},
+		kindCount: map[parse.Kind]int64{},
+		lastlog:   map[string]time.Time{},
+	}
+	loc := p.Location()
+	for d := start.In(loc); d.Before(end); d = d.AddDate(0, 0, 1) {
+		e.days++
+	}
+	return e
+}
+
+// SetBaseline gives the engine the previous period's baseline.
+func (e *Engine) SetBaseline(b *Baseline) { e.baseline = b }
+
+func (e *Engine) intern(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if id, ok := e.ids[s]; ok {
+		return id
+	}
+	s = strings.Clone(s) // do not pin the whole raw line
+	id := uint32(len(e.strs))
+	e.strs = append(e.strs, s)
+	e.ids[s] = id
+	return id
+}
+
+// ClassOf names the kind of log an input is, from its name: auth, syslog,
+// cron, wtmp, btmp, lastlog, audit, sulog, xferlog, journal or other.
+func ClassOf(source string) string {
+	b := strings.ToLower(path.Base(source))
+	switch {
+	case strings.HasPrefix(b, "secure"), strings.HasPrefix(b, "auth"):
+		return "auth"
+	case strings.HasPrefix(b, "messages"), strings.HasPrefix(b, "syslog"):
+		return "syslog"
+	case strings.HasPrefix(b, "cron"):
+		return "cron"
+	case strings.HasPrefix(b, "wtmp"):
+		return "wtmp"
+	case strings.HasPrefix(b, "btmp"):
+		return "btmp"
+	case strings.HasPrefix(b, "lastlog"):
+		return "lastlog"
+	case strings.HasPrefix(b, "audit"):
+		return "audit"
+	case strings.HasPrefix(b, "sulog"):
+		return "sulog"
+	case strings.HasPrefix(b, "xferlog"):
+		return "xferlog"
+	case strings.Contains(b, "journal"):
+		return "journal"
+	}
+	return "other"
+}
+
+func (e *Engine) source(name string) *srcState {
+	if i, ok := e.srcIdx[name]; ok {
+		return e.sources[i]
+	}
+	hours := int(e.end.Sub(e.start)/time.Hour) + 1
+	s := &srcState{name: name, class: ClassOf(name), perHour: make([]int64, hours)}
+	e.srcIdx[name] = uint32(len(e.sources))
+	e.sources = append(e.sources, s)
+	return s
+}
+
+// AddSource registers an input even if it yields no record, so that an
+// empty or unreadable log still shows in coverage (and as a gap).
+func (e *Engine) AddSource(name string) { e.source(name) }
+
+// Add takes one record. Records outside the period count for coverage only.
+func (e *Engine) Add(r *parse.Record) {
+	s := e.source(r.Source)
+	e.kindCount[r.Kind]++
+	if !s.prev.IsZero() && s.prev.Sub(r.Time) > parse.NonMonotonicSlack {
+		s.nonMonotonic++
+	}
+	s.prev = r.Time
+	if r.Kind == parse.KindLastlog {
+		// lastlog holds each account's latest login whatever its date.
+		if u := r.User; u != "" && r.Time.After(e.lastlog[u]) {
+			e.lastlog[u] = r.Time
+		}
+		return
+	}
+	if r.Time.Before(e.start) || !r.Time.Before(e.end) {
+		s.outOfPeriod++
+		return
+	}
+	s.records++
+	if s.first.IsZero() || r.Time.Before(s.first) {
+		s.first = r.Time
+	}
+	if r.Time.After(s.last) {
+		s.last = r.Time
+	}
+	s.perHour[int(r.Time.Sub(e.start)/time.Hour)]++
+
+	k, flags := e.classify(r)
+	if k == kOther {
+		return
+	}
+	x := rec{
+		t:     r.Time.UnixNano(),
+		line:  r.Line,
+		src:   e.srcIdx[r.Source],
+		host:  e.intern(r.Host),
+		user:  e.intern(r.User),
+		ip:    e.intern(r.SrcIP),
+		pid:   int32(r.PID),
+		kind:  k,
+		flags: flags,
+	}
+	switch k {
+	case kSudoOK, kCronCmd:
+		x.arg = e.intern(r.Command)
+		x.target = e.intern(r.TargetUser)
+	case kSudoDenied, kSudoAuthFail:
+		x.arg = e.intern(r.Detail)
+		x.aux = e.intern(r.Command)
+		x.target = e.intern(r.TargetUser)
+	case kSuOK, kSuFail:
+		x.target = e.intern(r.TargetUser)
+		x.aux = e.intern(r.TTY)
+	case kAcct:
+		x.aux = e.intern(string(r.Kind))
+		x.arg = e.intern(r.Group)
+		x.target = e.intern(r.Detail)
+	case kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop:
+		x.arg = e.intern(r.Detail)
+		x.aux = e.intern(r.Program)
+	case kCronEdit:
+		x.arg = e.intern(r.Detail)
+		x.target = e.intern(r.TargetUser)
+	case kLoginOK, kLoginFail:
+		x.aux = e.intern(r.Method)
+		if r.TTY != "" && x.aux == 0 {
+			x.aux = e.intern(r.TTY)
+		}
+	case kLogout:
+		x.aux = e.intern(r.TTY)
+	}
+	e.evs = append(e.evs, x)
+}
+
+// classify maps a parse kind to the engine's kind; kOther means "coverage only".
+func (e *Engine) classify(r *parse.Record) (kind, uint8) {
+	var fl uint8
+	if r.Detail == parse.DetailInvalidUser {
+		fl |= fInvalid
+	}
+	switch r.Kind {
+	case parse.KindSSHAccepted:
+		return kLoginOK, fl
+	case parse.KindWtmpLogin:
+		if r.SrcIP == "" {
+			return kLoginOK, fl | fConsole | fSecondary
+		}
+		return kLoginOK, fl | fSecondary
+	case parse.KindRootLoginConsole:
+		return kLoginOK, fl | fConsole
+	case parse.KindSSHFailed:
+		return kLoginFail, fl
+	case parse.KindBtmpFailed:
+		return kLoginFail, fl | fSecondary
+	case parse.KindLoginFailed:
+		return kLoginFail, fl | fConsole
+	case parse.KindPAMAuthFailure:
+		e.pamFails++
+		return kOther, 0
+	case parse.KindSSHInvalidUser:
+		return kInvalidUser, fl | fInvalid
+	case parse.KindSSHRootRefused:
+		return kRootRefused, fl
+	case parse.KindSSHMaxAuth:
+		return kMaxAuth, fl
+	case parse.KindAccountLocked:
+		return kLockout, fl
+	case parse.KindSuSuccess:
+		if r.Program == "sulog" {
+			fl |= fSecondary
+		}
+		return kSuOK, fl
+	case parse.KindSuFailure:
+		if r.Program == "sulog" {
+			fl |= fSecondary
+		}
+		return kSuFail, fl
+	case parse.KindSudoCommand:
+		return kSudoOK, fl
+	case parse.KindSudoAuthFailure:
+		return kSudoAuthFail, fl
+	case parse.KindSudoNotAllowed:
+		return kSudoDenied, fl
+	case parse.KindUserAdd, parse.KindUserDel, parse.KindUserMod, parse.KindGroupAdd, parse.KindGroupDel,
+		parse.KindGroupMemberAdd, parse.KindGroupMemberDel, parse.KindPasswdChange, parse.KindPAMPasswordChanged:
+		return kAcct, 0
+	case parse.KindServiceStart, parse.KindSSHStart:
+		return kServiceStart, 0
+	case parse.KindServiceStop, parse.KindSSHStop:
+		return kServiceStop, 0
+	case parse.KindServiceFail:
+		return kServiceFail, 0
+	case parse.KindBoot, parse.KindWtmpBoot:
+		return kBoot, 0
+	case parse.KindShutdown, parse.KindWtmpShutdown:
+		return kShutdown, 0
+	case parse.KindClockChange, parse.KindWtmpClock:
+		return kClock, 0
+	case parse.KindLogDropped:
+		return kLogDrop, 0
+	case parse.KindCronEdit:
+		return kCronEdit, 0
+	case parse.KindCronCmd:
+		e.cronCmds++
+		if e.suspicious(r.Command) != "" {
+			return kCronCmd, 0
+		}
+		return kOther, 0
+	case parse.KindPAMSessionClose:
+		if r.Method == "sshd" {
+			return kSessionClose, 0
+		}
+	case parse.KindSSHDisconnect:
+		return kSessionClose, 0
+	case parse.KindWtmpLogout:
+		return kLogout, fSecondary
+	}
+	return kOther, 0
+}
+
+// suspicious returns the first policy high-risk substring in cmd, or "".
+func (e *Engine) suspicious(cmd string) string {
+	if cmd == "" {
+		return ""
+	}
+	for _, s := range e.pol.SuspiciousCommands {
+		if s != "" && strings.Contains(cmd, s) {
+			return s
+		}
+	}
+	return ""
+}
+
+// Results sorts what was collected and runs every check, in ID order.
+func (e *Engine) Results() []Result {
+	slices.SortFunc(e.evs, func(a, b rec) int {
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(e.sources[a.src].name, e.sources[b.src].name); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.line, b.line)
+	})
+	e.dedup()
+	j := &judge{e: e}
+	return []Result{
+		j.r01(), j.r02(), j.r03(), j.r04(), j.r05(), j.r06(), j.r07(), j.r08(), j.r09(),
+		j.r10(), j.r11(), j.r12(), j.r13(), j.r14(), j.r15(), j.r16(), j.r17(),
+	}
+}
+
+// dedup drops secondary records (btmp, wtmp, sulog) that repeat an event a
+// text log already has: one ssh password failure is both an sshd line and a
+// btmp record; counting both would double R01–R03.
+func (e *Engine) dedup() {
+	type key struct {
+		sec            int64
+		kind           kind
+		host, ip, user uint32
+	}
+	primary := map[key]bool{}
+	hasText := map[kind]bool{}
+	anySecondary := false
+	for _, x := range e.evs {
+		if x.flags&fSecondary != 0 {
+			anySecondary = true
+			continue
+		}
+		hasText[x.kind] = true
+		primary[key{x.t / int64(time.Second), x.kind, 0, x.ip, x.user}] = true
+	}
+	if !anySecondary {
+		return
+	}
+	out := e.evs[:0]
+	for _, x := range e.evs {
+		if x.flags&fSecondary != 0 && x.flags&fConsole == 0 && hasText[x.kind] {
+			sec := x.t / int64(time.Second)
+			dup := false
+			// wtmp/btmp are written within a couple of seconds of the sshd line.
+			for d := int64(-2); d <= 2 && !dup; d++ {
+				dup = primary[key{sec + d, x.kind, 0, x.ip, x.user}]
+			}
+			if dup || x.kind == kSuOK || x.kind == kSuFail {
+				// sulog has minute precision: when syslog has su lines, it wins.
+				continue
+			}
+		}
+		out = append(out, x)
+	}
+	e.evs = out
+}
+
+// Coverage returns the per-source collection status, sorted by source.
+func (e *Engine) Coverage() []SourceCoverage {
+	out := make([]SourceCoverage, 0, len(e.sources))
+	gapAuth := e.pol.Thresholds.GapAuthHours
+	gapSys := e.pol.Thresholds.GapSyslogHours
+	loc := e.pol.Location()
+	for _, s := range e.sources {
+		c := SourceCoverage{
+			Source: s.name, Class: s.class, Records: s.records, OutOfPeriod: s.outOfPeriod,
+			NonMonotonic: s.nonMonotonic, PerDay: make([]int64, e.days), Gaps: []Gap{},
+		}
+		if s.records > 0 {
+			c.First, c.Last = s.first, s.last
+		}
+		for h, n := range s.perHour {
+			at := e.start.Add(time.Duration(h) * time.Hour)
+			if !at.Before(e.end) {
+				break
+			}
+			d := dayIndex(e.start, at, loc)
+			if d >= 0 && d < len(c.PerDay) {
+				c.PerDay[d] += n
+			}
+		}
+		limit := 0
+		switch s.class {
+		case "auth":
+			limit = gapAuth
+		case "syslog", "journal":
+			limit = gapSys
+		}
+		total := len(s.perHour)
+		if e.end.Sub(e.start)%time.Hour == 0 {
+			total = int(e.end.Sub(e.start) / time.Hour)
+		}
+		covered := 0
+		run := 0
+		flush := func(h int) {
+			if limit > 0 && run > limit {
+				c.Gaps = append(c.Gaps, Gap{From: e.start.Add(time.Duration(h-run) * time.Hour), To: e.start.Add(time.Duration(h) * time.Hour), Hours: run})
+			}
+			run = 0
+		}
+		for h := 0; h < total; h++ {
+			if s.perHour[h] > 0 {
+				flush(h)
+				covered++
+				continue
+			}
+			run++
+		}
+		flush(total)
+		// Hours between records that are not part of a reported gap count as covered.
+		if s.records > 0 {
+			firstH := int(s.first.Sub(e.start) / time.Hour)
+			lastH := int(s.last.Sub(e.start) / time.Hour)
+			span := lastH - firstH + 1
+			gapHours := 0
+			for _, g := range c.Gaps {
+				from := int(g.From.Sub(e.start) / time.Hour)
+				to := int(g.To.Sub(e.start) / time.Hour)
+				if from < firstH {
+					from = firstH
+				}
+				if to > lastH+1 {
+					to = lastH + 1
+				}
+				if to > from {
+					gapHours += to - from
+				}
+			}
+			covered = span - gapHours
+			// Leading and trailing silence only counts as covered if shorter than the gap limit.
+			if limit == 0 || firstH <= limit {
+				covered += firstH
+			}
+			if tail := total - lastH - 1; limit == 0 || tail <= limit {
+				covered += tail
+			}
+		}
+		if total > 0 {
+			c.CoveragePermille = covered * 1000 / total
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b SourceCoverage) int { return cmp.Compare(a.Source, b.Source) })
+	return out
+}
+
+func dayIndex(start, t time.Time, loc *time.Location) int {
+	s := start.In(loc)
+	d0 := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
+	lt := t.In(loc)
+	d1 := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	return int(d1.Sub(d0).Hours()+12) / 24
+}
+
+// KindCounts returns the number of records per parse kind (all inputs).
+func (e *Engine) KindCounts() map[string]int64 {
+	out := make(map[string]int64, len(e.kindCount))
+	for k, v := range e.kindCount {
+		out[string(k)] = v
+	}
+	return out
+}
+
+// NewBaseline returns the previous baseline extended with this period's
+// remote logins, for the next period's R13/R14.
+func (e *Engine) NewBaseline() *Baseline {
+	b := &Baseline{UserIPs: map[string][]string{}, LastLogin: map[string]time.Time{}}
+	if e.baseline != nil {
+		for u, ips := range e.baseline.UserIPs {
+			b.UserIPs[u] = append([]string(nil), ips...)
+		}
+		for u, t := range e.baseline.LastLogin {
+			b.LastLogin[u] = t
+		}
+	}
+	for _, x := range e.evs {
+		if x.kind != kLoginOK {
+			continue
+		}
+		u := e.strs[x.user]
+		if u == "" {
+			continue
+		}
+		if ip := e.strs[x.ip]; ip != "" && !slices.Contains(b.UserIPs[u], ip) {
+			b.UserIPs[u] = append(b.UserIPs[u], ip)
+		}
+		t := time.Unix(0, x.t).UTC()
+		if t.After(b.LastLogin[u]) {
+			b.LastLogin[u] = t
+		}
+	}
+	for u := range b.UserIPs {
+		slices.Sort(b.UserIPs[u])
+	}
+	return b
+}

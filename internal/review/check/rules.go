@@ -1,0 +1,1303 @@
+package check
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// judge runs the rules over the engine's sorted records.
+type judge struct {
+	e *Engine
+}
+
+func (j *judge) s(id uint32) string { return j.e.strs[id] }
+
+func (j *judge) time(x rec) time.Time { return time.Unix(0, x.t).In(j.e.pol.Location()) }
+
+func (j *judge) ref(x rec) Ref { return Ref{Source: j.e.sources[x.src].name, Line: x.line} }
+
+// item builds an Item from the records idx (in time order) of evs.
+func (j *judge) item(rule string, sev Severity, host, subject string, idx []int, sum Text) Item {
+	it := Item{
+		Key:      rule + "|" + host + "|" + subject,
+		Severity: sev, Host: host, Subject: subject, Count: len(idx), Summary: sum,
+		Evidence: []Ref{}, EvidenceTotal: len(idx),
+	}
+	if len(idx) > 0 {
+		it.First = j.time(j.e.evs[idx[0]])
+		it.Last = j.time(j.e.evs[idx[len(idx)-1]])
+	}
+	for i, k := range idx {
+		if i == MaxRefs {
+			break
+		}
+		it.Evidence = append(it.Evidence, j.ref(j.e.evs[k]))
+	}
+	return it
+}
+
+// finish sorts items (severity desc, first time, key), caps them and sets the verdict.
+func finish(r Result) Result {
+	if r.Counts == nil {
+		r.Counts = map[string]int{}
+	}
+	if r.Items == nil {
+		r.Items = []Item{}
+	}
+	if r.Maps == nil {
+		r.Maps = []string{}
+	}
+	slices.SortStableFunc(r.Items, func(a, b Item) int {
+		if c := cmp.Compare(b.Severity.rank(), a.Severity.rank()); c != 0 {
+			return c
+		}
+		if c := a.First.Compare(b.First); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Key, b.Key)
+	})
+	if len(r.Items) > MaxItems {
+		r.ItemsDropped = len(r.Items) - MaxItems
+		r.Items = r.Items[:MaxItems]
+	}
+	if r.Verdict == NA {
+		return r
+	}
+	r.Verdict = Pass
+	for _, it := range r.Items {
+		switch it.Severity {
+		case SevFinding:
+			r.Verdict = Finding
+		case SevNotice:
+			if r.Verdict == Pass {
+				r.Verdict = Notice
+			}
+		}
+	}
+	return r
+}
+
+type hostKey struct{ host, k uint32 }
+
+// groupBy returns, for records matching keep, the record indexes grouped by
+// (host, key(x)), plus the group keys in first-seen (time) order.
+func (j *judge) groupBy(keep func(x rec) bool, key func(x rec) uint32) (map[hostKey][]int, []hostKey) {
+	g := map[hostKey][]int{}
+	var order []hostKey
+	for i, x := range j.e.evs {
+		if !keep(x) {
+			continue
+		}
+		k := hostKey{x.host, key(x)}
+		if _, ok := g[k]; !ok {
+			order = append(order, k)
+		}
+		g[k] = append(g[k], i)
+	}
+	return g, order
+}
+
+// maxWindow returns the largest number of idx records within any window of
+// length w, and the index range [lo, hi) of the first such window.
+func (j *judge) maxWindow(idx []int, w time.Duration) (best, lo, hi int) {
+	l := 0
+	for r := range idx {
+		for j.e.evs[idx[r]].t-j.e.evs[idx[l]].t >= int64(w) {
+			l++
+		}
+		if n := r - l + 1; n > best {
+			best, lo, hi = n, l, r+1
+		}
+	}
+	return best, lo, hi
+}
+
+func isFail(x rec) bool { return x.kind == kLoginFail && x.flags&fConsole == 0 && x.ip != 0 }
+
+func ipOf(x rec) uint32   { return x.ip }
+func userOf(x rec) uint32 { return x.user }
+
+func (j *judge) users(idx []int) []string {
+	seen := map[string]bool{}
+	for _, i := range idx {
+		if u := j.s(j.e.evs[i].user); u != "" {
+			seen[u] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for u := range seen {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func short(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, ", ")
+	}
+	return strings.Join(list[:n], ", ") + fmt.Sprintf(" … (+%d)", len(list)-n)
+}
+
+func (j *judge) r01() Result {
+	t := j.e.pol.Thresholds
+	w := time.Duration(t.BruteForceWindowMin) * time.Minute
+	r := Result{
+		ID:    "R01",
+		Title: Text{"SSH 무차별 대입 (IP별)", "SSH brute force per source IP"},
+		Criterion: Text{
+			fmt.Sprintf("한 IP에서 %d분 내 로그인 실패 %d회 이상 → 주의; %d분 내 %d회 이상 또는 24시간 %d회 이상 → 위험",
+				t.BruteForceWindowMin, t.BruteForceNotice, t.BruteForceWindowMin, t.BruteForceFinding, t.BruteForceDaily),
+			fmt.Sprintf("≥%d failed logins from one IP within %d min → notice; ≥%d within %d min or ≥%d in 24 h → finding",
+				t.BruteForceNotice, t.BruteForceWindowMin, t.BruteForceFinding, t.BruteForceWindowMin, t.BruteForceDaily),
+		},
+		Maps: []string{"U-43", "U-03", "ISMS-P 2.9.5"},
+	}
+	g, order := j.groupBy(isFail, ipOf)
+	total := 0
+	for _, k := range order {
+		idx := g[k]
+		total += len(idx)
+		peak, lo, hi := j.maxWindow(idx, w)
+		day, _, _ := j.maxWindow(idx, 24*time.Hour)
+		var sev Severity
+		switch {
+		case peak >= t.BruteForceFinding || day >= t.BruteForceDaily:
+			sev = SevFinding
+		case peak >= t.BruteForceNotice:
+			sev = SevNotice
+		default:
+			continue
+		}
+		ip := j.s(k.k)
+		us := j.users(idx)
+		it := j.item("R01", sev, j.s(k.host), ip, idx[lo:hi], Text{
+			fmt.Sprintf("%s: 실패 %d회 (최대 %d분 내 %d회, 24시간 최대 %d회), 시도 계정 %d개: %s", ip, len(idx), t.BruteForceWindowMin, peak, day, len(us), short(us, 8)),
+			fmt.Sprintf("%s: %d failures (peak %d in %d min, %d in 24 h), %d accounts tried: %s", ip, len(idx), peak, t.BruteForceWindowMin, day, len(us), short(us, 8)),
+		})
+		it.Count = len(idx)
+		it.First, it.Last = j.time(j.e.evs[idx[0]]), j.time(j.e.evs[idx[len(idx)-1]])
+		r.Items = append(r.Items, it)
+	}
+	r.Examined = total
+	r.Counts = map[string]int{"failures": total, "source_ips": len(order)}
+	return finish(r)
+}
+
+func (j *judge) r02() Result {
+	t := j.e.pol.Thresholds
+	w := int64(time.Duration(t.SprayWindowMin) * time.Minute)
+	r := Result{
+		ID:    "R02",
+		Title: Text{"계정 대입(패스워드 스프레이)", "Password spraying"},
+		Criterion: Text{
+			fmt.Sprintf("한 IP가 %d분 내 서로 다른 계정 %d개 이상에 로그인 시도(실패·존재하지 않는 계정) → 위험", t.SprayWindowMin, t.SprayDistinctUsers),
+			fmt.Sprintf("one IP tries ≥%d distinct user names (failures, invalid users) within %d min → finding", t.SprayDistinctUsers, t.SprayWindowMin),
+		},
+		Maps: []string{"ISMS-P 2.9.5"},
+	}
+	keep := func(x rec) bool { return (isFail(x) || x.kind == kInvalidUser) && x.ip != 0 && x.user != 0 }
+	g, order := j.groupBy(keep, ipOf)
+	examined := 0
+	for _, k := range order {
+		idx := g[k]
+		examined += len(idx)
+		counts := map[uint32]int{}
+		l, best, blo, bhi := 0, 0, 0, 0
+		for ri := range idx {
+			counts[j.e.evs[idx[ri]].user]++
+			for j.e.evs[idx[ri]].t-j.e.evs[idx[l]].t >= w {
+				u := j.e.evs[idx[l]].user
+				if counts[u]--; counts[u] == 0 {
+					delete(counts, u)
+				}
+				l++
+			}
+			if len(counts) > best {
+				best, blo, bhi = len(counts), l, ri+1
+			}
+		}
+		if best < t.SprayDistinctUsers {
+			continue
+		}
+		ip := j.s(k.k)
+		us := j.users(idx[blo:bhi])
+		r.Items = append(r.Items, j.item("R02", SevFinding, j.s(k.host), ip, idx[blo:bhi], Text{
+			fmt.Sprintf("%s: %d분 내 서로 다른 계정 %d개 시도: %s", ip, t.SprayWindowMin, best, short(us, 10)),
+			fmt.Sprintf("%s: %d distinct accounts within %d min: %s", ip, best, t.SprayWindowMin, short(us, 10)),
+		}))
+	}
+	r.Examined = examined
+	r.Counts = map[string]int{"attempts": examined, "source_ips": len(order)}
+	return finish(r)
+}
+
+func (j *judge) r03() Result {
+	t := j.e.pol.Thresholds
+	priv := j.e.privileged()
+	r := Result{
+		ID:    "R03",
+		Title: Text{"계정별 반복 실패·잠금", "Per-account failures and lockouts"},
+		Criterion: Text{
+			fmt.Sprintf("존재하는 한 계정의 %d분 내 로그인 실패 %d회 이상 → 주의 (특수계정 %s: 위험); 계정 잠금 발생 → 주의 (특수계정: 위험)",
+				t.AccountWindowMin, t.AccountFailures, strings.Join(j.e.pol.PrivilegedAccounts, ",")),
+			fmt.Sprintf("≥%d failed logins for one existing account within %d min → notice (privileged %s: finding); any lockout → notice (privileged: finding)",
+				t.AccountFailures, t.AccountWindowMin, strings.Join(j.e.pol.PrivilegedAccounts, ",")),
+		},
+		Maps: []string{"U-03", "개인정보 안전성 확보조치 기준 제5조⑥"},
+	}
+	keep := func(x rec) bool { return x.kind == kLoginFail && x.flags&fInvalid == 0 && x.user != 0 }
+	g, order := j.groupBy(keep, userOf)
+	examined := 0
+	for _, k := range order {
+		idx := g[k]
+		examined += len(idx)
+		peak, lo, hi := j.maxWindow(idx, time.Duration(t.AccountWindowMin)*time.Minute)
+		if peak < t.AccountFailures {
+			continue
+		}
+		u := j.s(k.k)
+		sev := SevNotice
+		if priv[u] {
+			sev = SevFinding
+		}
+		r.Items = append(r.Items, j.item("R03", sev, j.s(k.host), u, idx[lo:hi], Text{
+			fmt.Sprintf("계정 %s: 실패 %d회 (%d분 내 최대 %d회)", u, len(idx), t.AccountWindowMin, peak),
+			fmt.Sprintf("account %s: %d failures (peak %d within %d min)", u, len(idx), peak, t.AccountWindowMin),
+		}))
+	}
+	lg, lorder := j.groupBy(func(x rec) bool { return x.kind == kLockout }, userOf)
+	locks := 0
+	for _, k := range lorder {
+		idx := lg[k]
+		locks += len(idx)
+		u := j.s(k.k)
+		sev := SevNotice
+		if priv[u] {
+			sev = SevFinding
+		}
+		r.Items = append(r.Items, j.item("R03", sev, j.s(k.host), "lock:"+u, idx, Text{
+			fmt.Sprintf("계정 %s 잠금 %d회", u, len(idx)),
+			fmt.Sprintf("account %s locked %d time(s)", u, len(idx)),
+		}))
+	}
+	r.Examined = examined + locks
+	r.Counts = map[string]int{"failures_existing_accounts": examined, "accounts": len(order), "lockouts": locks}
+	return finish(r)
+}
+
+func (e *Engine) privileged() map[string]bool {
+	m := map[string]bool{}
+	for _, u := range e.pol.PrivilegedAccounts {
+		m[u] = true
+	}
+	return m
+}
+
+func (j *judge) r04() Result {
+	t := j.e.pol.Thresholds
+	w := int64(time.Duration(t.SuccessAfterWindowMin) * time.Minute)
+	r := Result{
+		ID:    "R04",
+		Title: Text{"실패 후 성공", "Success after failures"},
+		Criterion: Text{
+			fmt.Sprintf("같은 IP 또는 같은 계정에서 직전 %d분 내 실패 %d회 이상 후 로그인 성공 → 위험", t.SuccessAfterWindowMin, t.SuccessAfterFailures),
+			fmt.Sprintf("a successful login after ≥%d failures from the same IP or for the same account in the previous %d min → finding", t.SuccessAfterFailures, t.SuccessAfterWindowMin),
+		},
+		Maps: []string{"ISMS-P 2.9.5"},
+	}
+	byIP := map[hostKey][]int{}
+	byUser := map[hostKey][]int{}
+	count := func(list []int, now int64) []int {
+		lo, _ := slices.BinarySearchFunc(list, now-w, func(i int, tt int64) int { return cmp.Compare(j.e.evs[i].t, tt) })
+		return list[lo:]
+	}
+	logins := 0
+	for i, x := range j.e.evs {
+		switch {
+		case x.kind == kLoginFail:
+			if x.ip != 0 {
+				byIP[hostKey{x.host, x.ip}] = append(byIP[hostKey{x.host, x.ip}], i)
+			}
+			if x.user != 0 {
+				byUser[hostKey{x.host, x.user}] = append(byUser[hostKey{x.host, x.user}], i)
+			}
+		case x.kind == kLoginOK && x.flags&fConsole == 0:
+			logins++
+			fi := count(byIP[hostKey{x.host, x.ip}], x.t)
+			fu := count(byUser[hostKey{x.host, x.user}], x.t)
+			n, ev, by := len(fi), fi, "IP"
+			if len(fu) > n {
+				n, ev, by = len(fu), fu, "account"
+			}
+			if n < t.SuccessAfterFailures {
+				continue
+			}
+			u, ip := j.s(x.user), j.s(x.ip)
+			refs := append(append([]int{}, ev...), i)
+			if len(refs) > MaxRefs {
+				refs = append(append([]int{}, ev[len(ev)-(MaxRefs-1):]...), i)
+			}
+			it := j.item("R04", SevFinding, j.s(x.host), u+"@"+ip, refs, Text{
+				fmt.Sprintf("%s 계정이 %s에서 로그인 성공 — 직전 %d분 내 실패 %d회 (기준: %s)", u, ip, t.SuccessAfterWindowMin, n, map[string]string{"IP": "같은 IP", "account": "같은 계정"}[by]),
+				fmt.Sprintf("%s logged in from %s after %d failures (same %s) in the previous %d min", u, ip, n, by, t.SuccessAfterWindowMin),
+			})
+			it.Count = 1
+			it.EvidenceTotal = n + 1
+			r.Items = append(r.Items, it)
+		}
+	}
+	r.Examined = logins
+	r.Counts = map[string]int{"logins": logins, "after_failures": len(r.Items)}
+	return finish(mergeSame(r))
+}
+
+// mergeSame folds items with the same key into one (counts add up, the first
+// item's evidence is kept and completed up to MaxRefs).
+func mergeSame(r Result) Result {
+	seen := map[string]int{}
+	out := r.Items[:0]
+	for _, it := range r.Items {
+		if i, ok := seen[it.Key]; ok {
+			m := &out[i]
+			m.Count += it.Count
+			m.EvidenceTotal += it.EvidenceTotal
+			if it.Last.After(m.Last) {
+				m.Last = it.Last
+			}
+			if it.Severity.rank() > m.Severity.rank() {
+				m.Severity = it.Severity
+			}
+			for _, ref := range it.Evidence {
+				if len(m.Evidence) < MaxRefs {
+					m.Evidence = append(m.Evidence, ref)
+				}
+			}
+			continue
+		}
+		seen[it.Key] = len(out)
+		out = append(out, it)
+	}
+	r.Items = out
+	return r
+}
+
+func (j *judge) r05() Result {
+	r := Result{
+		ID:    "R05",
+		Title: Text{"root 직접 접속", "Root direct login"},
+		Criterion: Text{
+			"원격 root 로그인 성공 → 위험; 콘솔 root 로그인 → 주의; root 로그인 실패·거부는 건수로 집계",
+			"remote root login → finding; console root login → notice; root failures and refusals are counted",
+		},
+		Maps: []string{"U-01"},
+	}
+	fails, refused := 0, 0
+	var remote, console map[hostKey][]int = map[hostKey][]int{}, map[hostKey][]int{}
+	var order []hostKey
+	for i, x := range j.e.evs {
+		if j.s(x.user) != "root" && x.kind != kRootRefused {
+			continue
+		}
+		switch x.kind {
+		case kLoginFail:
+			fails++
+		case kRootRefused:
+			refused++
+		case kLoginOK:
+			m := remote
+			k := hostKey{x.host, x.ip}
+			if x.flags&fConsole != 0 || x.ip == 0 {
+				m = console
+			}
+			if _, ok := m[k]; !ok && m[k] == nil {
+				order = append(order, k)
+			}
+			m[k] = append(m[k], i)
+		}
+	}
+	for _, k := range order {
+		if idx := remote[k]; len(idx) > 0 {
+			ip := j.s(k.k)
+			r.Items = append(r.Items, j.item("R05", SevFinding, j.s(k.host), "root@"+ip, idx, Text{
+				fmt.Sprintf("root 원격 로그인 %d회, 접속지 %s", len(idx), ip),
+				fmt.Sprintf("%d remote root login(s) from %s", len(idx), ip),
+			}))
+			remote[k] = nil
+		}
+		if idx := console[k]; len(idx) > 0 {
+			r.Items = append(r.Items, j.item("R05", SevNotice, j.s(k.host), "root@console", idx, Text{
+				fmt.Sprintf("root 콘솔 로그인 %d회", len(idx)),
+				fmt.Sprintf("%d console root login(s)", len(idx)),
+			}))
+			console[k] = nil
+		}
+	}
+	r.Counts = map[string]int{"root_failures": fails, "root_refused": refused}
+	r = mergeSame(r)
+	logins := 0
+	for _, it := range r.Items {
+		logins += it.Count
+	}
+	r.Counts["root_logins"] = logins
+	r.Examined = logins + fails + refused
+	return finish(r)
+}
+
+func (j *judge) r06() Result {
+	p := j.e.pol
+	allowed := map[string]bool{}
+	for _, u := range p.AllowedSuUsers {
+		allowed[u] = true
+	}
+	known := len(allowed) > 0
+	r := Result{
+		ID:    "R06",
+		Title: Text{"su 사용·실패", "su usage and failures"},
+		Criterion: Text{
+			fmt.Sprintf("su 허용 그룹(%s) 구성원(%s)이 아닌 사용자의 root 전환 성공 → 위험; su 실패 → 주의; 모든 su 사용 목록화", p.AllowedSuGroup, strings.Join(p.AllowedSuUsers, ",")),
+			fmt.Sprintf("su to root by a user outside the allowed group %s (members: %s) → finding; any su failure → notice; all su use listed", p.AllowedSuGroup, strings.Join(p.AllowedSuUsers, ",")),
+		},
+		Maps: []string{"U-45", "KISA U-43 Step 1 (sulog)"},
+	}
+	type k3 struct{ host, user, target uint32 }
+	ok, fail := map[k3][]int{}, map[k3][]int{}
+	var order []k3
+	for i, x := range j.e.evs {
+		if x.kind != kSuOK && x.kind != kSuFail {
+			continue
+		}
+		k := k3{x.host, x.user, x.target}
+		if ok[k] == nil && fail[k] == nil {
+			order = append(order, k)
+		}
+		if x.kind == kSuOK {
+			ok[k] = append(ok[k], i)
+		} else {
+			fail[k] = append(fail[k], i)
+		}
+	}
+	nOK, nFail := 0, 0
+	for _, k := range order {
+		u, tg := j.s(k.user), j.s(k.target)
+		if tg == "" {
+			tg = "root"
+		}
+		if idx := ok[k]; len(idx) > 0 {
+			nOK += len(idx)
+			sev := SevInfo
+			ko := fmt.Sprintf("%s → %s 전환 %d회", u, tg, len(idx))
+			en := fmt.Sprintf("%s → %s: %d switch(es)", u, tg, len(idx))
+			if tg == "root" {
+				switch {
+				case !known:
+					sev = SevNotice
+					ko += " (허용 그룹 구성원이 정책에 없어 확인 필요)"
+					en += " (allowed su users not listed in the policy: verify)"
+				case !allowed[u]:
+					sev = SevFinding
+					ko += fmt.Sprintf(" — %s 그룹 구성원 아님", p.AllowedSuGroup)
+					en += fmt.Sprintf(" — not a member of %s", p.AllowedSuGroup)
+				}
+			}
+			r.Items = append(r.Items, j.item("R06", sev, j.s(k.host), u+"->"+tg, idx, Text{ko, en}))
+		}
+		if idx := fail[k]; len(idx) > 0 {
+			nFail += len(idx)
+			r.Items = append(r.Items, j.item("R06", SevNotice, j.s(k.host), "fail:"+u+"->"+tg, idx, Text{
+				fmt.Sprintf("%s → %s 전환 실패 %d회", u, tg, len(idx)),
+				fmt.Sprintf("%s → %s: %d failed su", u, tg, len(idx)),
+			}))
+		}
+	}
+	r.Examined = nOK + nFail
+	r.Counts = map[string]int{"su_success": nOK, "su_failure": nFail}
+	return finish(r)
+}
+
+func (j *judge) r07() Result {
+	p := j.e.pol
+	admins := map[string]bool{}
+	for _, u := range p.ApprovedAdminAccounts {
+		admins[u] = true
+	}
+	r := Result{
+		ID:    "R07",
+		Title: Text{"sudo 거부·고위험 명령", "sudo denials and high-risk commands"},
+		Criterion: Text{
+			"sudoers 미등록 사용자(NOT in sudoers) → 위험; 암호 오류·허용되지 않은 명령 → 주의; 셸 상승·로그 삭제 등 고위험 명령 → 주의; 승인된 관리자 외 sudo 사용 → 주의 (목록이 있을 때)",
+			"user NOT in sudoers → finding; incorrect password or command not allowed → notice; shell escalation, log wiping and other high-risk commands → notice; sudo by accounts not in approved_admin_accounts → notice (when listed)",
+		},
+		Maps: []string{"ISMS-P 2.5.5"},
+	}
+	type k3 struct {
+		host, user, what uint32
+		sev              Severity
+	}
+	groups := map[k3][]int{}
+	var order []k3
+	add := func(k k3, i int) {
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	nOK, nDenied, nAuth, nRisky := 0, 0, 0, 0
+	for i, x := range j.e.evs {
+		switch x.kind {
+		case kSudoOK:
+			nOK++
+			cmd := j.s(x.arg)
+			if s := j.e.suspicious(cmd); s != "" {
+				nRisky++
+				add(k3{x.host, x.user, x.arg, SevNotice}, i)
+			} else if len(admins) > 0 && !admins[j.s(x.user)] {
+				add(k3{x.host, x.user, j.e.intern("unapproved"), SevNotice}, i)
+			}
+		case kSudoDenied:
+			nDenied++
+			sev := SevNotice
+			if j.s(x.arg) == "not_in_sudoers" {
+				sev = SevFinding
+			}
+			add(k3{x.host, x.user, x.arg, sev}, i)
+		case kSudoAuthFail:
+			nAuth++
+			add(k3{x.host, x.user, j.e.intern("incorrect_password"), SevNotice}, i)
+		}
+	}
+	for _, k := range order {
+		idx := groups[k]
+		u, what := j.s(k.user), j.s(k.what)
+		var sum Text
+		switch what {
+		case "not_in_sudoers":
+			sum = Text{fmt.Sprintf("%s: sudoers 미등록 사용자의 sudo 시도 %d회", u, len(idx)), fmt.Sprintf("%s: %d sudo attempt(s) while NOT in sudoers", u, len(idx))}
+		case "command_not_allowed":
+			sum = Text{fmt.Sprintf("%s: 허용되지 않은 명령 %d회", u, len(idx)), fmt.Sprintf("%s: %d command(s) not allowed", u, len(idx))}
+		case "incorrect_password":
+			sum = Text{fmt.Sprintf("%s: sudo 암호 오류 %d건", u, len(idx)), fmt.Sprintf("%s: %d incorrect sudo password event(s)", u, len(idx))}
+		case "unapproved":
+			sum = Text{fmt.Sprintf("%s: 승인된 관리자 목록에 없는 계정의 sudo 사용 %d회", u, len(idx)), fmt.Sprintf("%s: %d sudo command(s) by an account not in approved_admin_accounts", u, len(idx))}
+		default:
+			if k.sev == SevNotice && j.e.evs[idx[0]].kind == kSudoOK {
+				sum = Text{fmt.Sprintf("%s: 고위험 명령 %d회: %s", u, len(idx), what), fmt.Sprintf("%s: high-risk command %d time(s): %s", u, len(idx), what)}
+			} else {
+				sum = Text{fmt.Sprintf("%s: sudo 거부 %d회 (%s)", u, len(idx), what), fmt.Sprintf("%s: %d sudo denial(s) (%s)", u, len(idx), what)}
+			}
+		}
+		r.Items = append(r.Items, j.item("R07", k.sev, j.s(k.host), u+"|"+what, idx, sum))
+	}
+	r.Examined = nOK + nDenied + nAuth
+	r.Counts = map[string]int{"sudo_commands": nOK, "sudo_denied": nDenied, "sudo_auth_failures": nAuth, "high_risk_commands": nRisky}
+	return finish(r)
+}
+
+var acctTitles = map[string]Text{
+	"account.useradd":          {"계정 생성", "user added"},
+	"account.userdel":          {"계정 삭제", "user deleted"},
+	"account.usermod":          {"계정 변경", "user changed"},
+	"account.groupadd":         {"그룹 생성", "group added"},
+	"account.groupdel":         {"그룹 삭제", "group deleted"},
+	"account.group_member_add": {"그룹 구성원 추가", "member added to group"},
+	"account.group_member_del": {"그룹 구성원 제거", "member removed from group"},
+	"account.passwd_change":    {"비밀번호 변경", "password changed"},
+	"pam.password_changed":     {"비밀번호 변경", "password changed"},
+}
+
+func (j *judge) r08() Result {
+	p := j.e.pol
+	privG := map[string]bool{}
+	for _, g := range p.PrivilegedGroups {
+		privG[g] = true
+	}
+	ticket := p.TicketRE()
+	r := Result{
+		ID:    "R08",
+		Title: Text{"계정·권한 변경", "Account and privilege changes"},
+		Criterion: Text{
+			fmt.Sprintf("모든 계정·그룹·비밀번호 변경 목록화; UID 0 생성·변경 → 위험; 관리자 그룹(%s) 구성원 추가 → 위험 (변경 요청 번호가 있으면 주의)", strings.Join(p.PrivilegedGroups, ",")),
+			fmt.Sprintf("every account, group and password change listed; UID 0 created or set → finding; member added to a privileged group (%s) → finding (notice with a change ticket id)", strings.Join(p.PrivilegedGroups, ",")),
+		},
+		Maps: []string{"U-44", "U-50", "ISMS-P 2.5.6", "개인정보 안전성 확보조치 기준 제5조③"},
+	}
+	n := 0
+	for i, x := range j.e.evs {
+		if x.kind != kAcct {
+			continue
+		}
+		n++
+		k, u, grp, det := j.s(x.aux), j.s(x.user), j.s(x.arg), j.s(x.target)
+		sev := SevInfo
+		why := Text{}
+		lower := strings.ToLower(det)
+		if (k == "account.useradd" && (strings.Contains(lower, "uid=0 ") || strings.HasSuffix(lower, "uid=0") || strings.Contains(lower, "uid=0,"))) ||
+			(k == "account.usermod" && strings.Contains(lower, "uid") && (strings.HasSuffix(lower, "->0") || strings.HasSuffix(lower, "to '0'"))) {
+			sev = SevFinding
+			why = Text{" — UID 0 (root 권한)", " — UID 0 (root privileges)"}
+		}
+		if k == "account.group_member_add" && privG[grp] {
+			sev = SevFinding
+			why = Text{" — 관리자 그룹", " — privileged group"}
+			if ticket != nil && ticket.MatchString(det) {
+				sev = SevNotice
+				why = Text{" — 관리자 그룹 (변경 요청 번호 있음)", " — privileged group (change ticket present)"}
+			}
+		}
+		title := acctTitles[k]
+		if title.Ko == "" {
+			title = Text{k, k}
+		}
+		subj := u
+		if grp != "" {
+			subj += "@" + grp
+		}
+		ko := fmt.Sprintf("%s: %s", title.Ko, subj)
+		en := fmt.Sprintf("%s: %s", title.En, subj)
+		if det != "" {
+			ko += " (" + det + ")"
+			en += " (" + det + ")"
+		}
+		it := j.item("R08", sev, j.s(x.host), k+":"+subj, []int{i}, Text{ko + why.Ko, en + why.En})
+		r.Items = append(r.Items, it)
+	}
+	r.Examined = n
+	r.Counts = map[string]int{"changes": n}
+	return finish(mergeSame(r))
+}
+
+func (j *judge) r09() Result {
+	p := j.e.pol
+	r := Result{
+		ID:    "R09",
+		Title: Text{"업무시간 외 접속", "Off-hours logins"},
+		Criterion: Text{
+			fmt.Sprintf("업무시간(%s %s–%s, %s, 공휴일 %d일 제외) 외 로그인 성공 → 주의", p.Timezone, p.BusinessHours.Start, p.BusinessHours.End, strings.Join(p.BusinessHours.Weekdays, " "), len(p.Holidays)),
+			fmt.Sprintf("successful login outside business hours (%s %s–%s, %s, %d holidays excluded) → notice", p.Timezone, p.BusinessHours.Start, p.BusinessHours.End, strings.Join(p.BusinessHours.Weekdays, " "), len(p.Holidays)),
+		},
+		Maps: []string{"ISMS-P 2.9.5"},
+	}
+	type k2 struct{ host, user, ip uint32 }
+	groups := map[k2][]int{}
+	reasons := map[k2]map[string]int{}
+	var order []k2
+	logins := 0
+	for i, x := range j.e.evs {
+		if x.kind != kLoginOK {
+			continue
+		}
+		logins++
+		off, why := j.e.cal.OffHours(time.Unix(0, x.t))
+		if !off {
+			continue
+		}
+		k := k2{x.host, x.user, x.ip}
+		if groups[k] == nil {
+			order = append(order, k)
+			reasons[k] = map[string]int{}
+		}
+		groups[k] = append(groups[k], i)
+		if strings.HasPrefix(why, "holiday:") {
+			why = "holiday"
+		}
+		reasons[k][why]++
+	}
+	off := 0
+	for _, k := range order {
+		idx := groups[k]
+		off += len(idx)
+		u, ip := j.s(k.user), j.s(k.ip)
+		if ip == "" {
+			ip = "console"
+		}
+		rs := reasons[k]
+		r.Items = append(r.Items, j.item("R09", SevNotice, j.s(k.host), u+"@"+ip, idx, Text{
+			fmt.Sprintf("%s (%s): 업무시간 외 로그인 %d회 (야간 %d, 주말 %d, 공휴일 %d)", u, ip, len(idx), rs["night"], rs["weekend"], rs["holiday"]),
+			fmt.Sprintf("%s (%s): %d off-hours login(s) (night %d, weekend %d, holiday %d)", u, ip, len(idx), rs["night"], rs["weekend"], rs["holiday"]),
+		}))
+	}
+	r.Examined = logins
+	r.Counts = map[string]int{"logins": logins, "off_hours_logins": off}
+	return finish(r)
+}
+
+func (j *judge) r10() Result {
+	p := j.e.pol
+	t := p.Thresholds
+	r := Result{
+		ID:    "R10",
+		Title: Text{"로그 무결성·누락", "Log integrity and gaps"},
+		Criterion: Text{
+			fmt.Sprintf("수집 대상(%s) 누락 → 위험; 인증 로그 %d시간·시스템 로그 %d시간 초과 무기록 → 주의 (로깅 데몬 중지와 겹치면 위험); 수집률 %d%% 미만 → 주의; 시각 역행·로그 유실 통지 → 주의; 로그 삭제 명령 → 위험",
+				strings.Join(p.ExpectedSources, ","), t.GapAuthHours, t.GapSyslogHours, t.MinCoveragePercent),
+			fmt.Sprintf("expected source (%s) missing → finding; auth log silent > %d h or system log > %d h → notice (finding if it overlaps a logging daemon stop); coverage < %d%% → notice; time going backwards, dropped-message notices → notice; log-wiping commands → finding",
+				strings.Join(p.ExpectedSources, ","), t.GapAuthHours, t.GapSyslogHours, t.MinCoveragePercent),
+		},
+		Maps: []string{"ISMS-P 2.9.4", "U-72"},
+	}
+	cov := j.e.Coverage()
+	classes := map[string]bool{}
+	for _, c := range cov {
+		if c.Records > 0 || c.OutOfPeriod > 0 {
+			classes[c.Class] = true
+		}
+	}
+	for _, want := range p.ExpectedSources {
+		if !classes[want] {
+			r.Items = append(r.Items, Item{
+				Key: "R10||missing:" + want, Severity: SevFinding, Subject: "missing:" + want, Evidence: []Ref{},
+				Summary: Text{fmt.Sprintf("수집 대상 로그 '%s' 없음", want), fmt.Sprintf("expected log '%s' not found", want)},
+			})
+		}
+	}
+	// Logging daemon stops, to raise overlapping gaps.
+	var stops []int64
+	logging := map[string]bool{"rsyslog": true, "syslog": true, "systemd-journald": true, "auditd": true, "amazon-cloudwatch-agent": true, "logwarden": true}
+	for _, x := range j.e.evs {
+		if x.kind == kServiceStop && logging[serviceName(j.s(x.arg), j.s(x.aux))] {
+			stops = append(stops, x.t)
+		}
+	}
+	gaps := 0
+	for _, c := range cov {
+		for _, g := range c.Gaps {
+			gaps++
+			sev := SevNotice
+			for _, s := range stops {
+				if s >= g.From.Add(-time.Hour).UnixNano() && s <= g.To.UnixNano() {
+					sev = SevFinding
+				}
+			}
+			r.Items = append(r.Items, Item{
+				Key: "R10||gap:" + c.Source + "@" + g.From.UTC().Format(time.RFC3339), Severity: sev, Subject: c.Source,
+				First: g.From.In(p.Location()), Last: g.To.In(p.Location()), Count: g.Hours, Evidence: []Ref{},
+				Summary: Text{
+					fmt.Sprintf("%s: %d시간 무기록 (%s ~ %s)", c.Source, g.Hours, g.From.In(p.Location()).Format("01-02 15:04"), g.To.In(p.Location()).Format("01-02 15:04")),
+					fmt.Sprintf("%s: silent for %d h (%s – %s)", c.Source, g.Hours, g.From.In(p.Location()).Format("01-02 15:04"), g.To.In(p.Location()).Format("01-02 15:04")),
+				},
+			})
+		}
+		if c.Records > 0 && c.CoveragePermille < t.MinCoveragePercent*10 && (c.Class == "auth" || c.Class == "syslog" || c.Class == "journal") {
+			r.Items = append(r.Items, Item{
+				Key: "R10||coverage:" + c.Source, Severity: SevNotice, Subject: c.Source, Evidence: []Ref{},
+				Summary: Text{
+					fmt.Sprintf("%s: 수집률 %d.%d%% (기준 %d%%)", c.Source, c.CoveragePermille/10, c.CoveragePermille%10, t.MinCoveragePercent),
+					fmt.Sprintf("%s: coverage %d.%d%% (minimum %d%%)", c.Source, c.CoveragePermille/10, c.CoveragePermille%10, t.MinCoveragePercent),
+				},
+			})
+		}
+		if c.NonMonotonic > 0 {
+			r.Items = append(r.Items, Item{
+				Key: "R10||nonmonotonic:" + c.Source, Severity: SevNotice, Subject: c.Source, Count: int(c.NonMonotonic), Evidence: []Ref{},
+				Summary: Text{
+					fmt.Sprintf("%s: 시각 역행 %d회 (편집·삽입 의심)", c.Source, c.NonMonotonic),
+					fmt.Sprintf("%s: time went backwards %d time(s) (possible edit or insertion)", c.Source, c.NonMonotonic),
+				},
+			})
+		}
+	}
+	drops, wipes := 0, 0
+	var dropIdx []int
+	for i, x := range j.e.evs {
+		switch x.kind {
+		case kLogDrop:
+			drops++
+			dropIdx = append(dropIdx, i)
+		case kSudoOK, kCronCmd:
+			cmd := j.s(x.arg)
+			if isLogWipe(cmd) {
+				wipes++
+				r.Items = append(r.Items, j.item("R10", SevFinding, j.s(x.host), "wipe:"+j.s(x.user), []int{i}, Text{
+					fmt.Sprintf("%s: 로그 삭제·변조 명령: %s", j.s(x.user), cmd),
+					fmt.Sprintf("%s: log wiping command: %s", j.s(x.user), cmd),
+				}))
+			}
+		}
+	}
+	if len(dropIdx) > 0 {
+		r.Items = append(r.Items, j.item("R10", SevNotice, j.s(j.e.evs[dropIdx[0]].host), "dropped", dropIdx, Text{
+			fmt.Sprintf("로그 유실·속도 제한 통지 %d건", len(dropIdx)),
+			fmt.Sprintf("%d dropped-message / rate-limit notice(s)", len(dropIdx)),
+		}))
+	}
+	r.Examined = len(cov)
+	r.Counts = map[string]int{"sources": len(cov), "gaps": gaps, "dropped_notices": drops, "log_wipe_commands": wipes}
+	return finish(mergeSame(r))
+}
+
+// isLogWipe reports commands that delete or empty logs.
+func isLogWipe(cmd string) bool {
+	c := strings.ToLower(cmd)
+	if strings.Contains(c, "history -c") {
+		return true
+	}
+	if !strings.Contains(c, "/var/log") && !strings.Contains(c, "wtmp") && !strings.Contains(c, "btmp") {
+		return false
+	}
+	for _, w := range []string{"rm ", "/rm ", "truncate", "shred", "> /var/log", ">/var/log", "dd ", "cp /dev/null", "unlink"} {
+		if strings.Contains(c, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceName extracts a daemon name from a systemd unit/description or program.
+func serviceName(detail, program string) string {
+	d := strings.ToLower(detail)
+	for _, n := range []string{"amazon-cloudwatch-agent", "logwarden", "systemd-journald", "rsyslog", "auditd", "crond", "cron", "sshd", "ssh", "syslog"} {
+		if strings.Contains(d, n) {
+			return n
+		}
+	}
+	if program == "sshd" || program == "sshd-session" {
+		return "sshd"
+	}
+	switch {
+	case strings.Contains(d, "openbsd secure shell"), strings.Contains(d, "openssh"):
+		return "sshd"
+	case strings.Contains(d, "system logging"):
+		return "rsyslog"
+	case strings.Contains(d, "security auditing"):
+		return "auditd"
+	case strings.Contains(d, "regular background program") || strings.Contains(d, "command scheduler"):
+		return "cron"
+	}
+	return d
+}
+
+func (j *judge) r11() Result {
+	p := j.e.pol
+	sec := map[string]bool{}
+	for _, s := range p.SecurityServices {
+		sec[s] = true
+	}
+	r := Result{
+		ID:    "R11",
+		Title: Text{"시스템·서비스 이벤트", "System and service events"},
+		Criterion: Text{
+			fmt.Sprintf("재부팅·종료·서비스 중지/시작 목록화; 로깅·보안 데몬(%s) 중지 → 위험 (종료·재부팅 직전 10분 이내는 주의)", strings.Join(p.SecurityServices, ",")),
+			fmt.Sprintf("reboots, shutdowns, service stops/starts listed; stop of a logging or security daemon (%s) → finding (notice within 10 min before a shutdown or boot)", strings.Join(p.SecurityServices, ",")),
+		},
+		Maps: []string{"U-43", "ISMS-P 2.9.4"},
+	}
+	var lifecycle []int64
+	for _, x := range j.e.evs {
+		if x.kind == kBoot || x.kind == kShutdown {
+			lifecycle = append(lifecycle, x.t)
+		}
+	}
+	nearLifecycle := func(t int64) bool {
+		for _, l := range lifecycle {
+			if l >= t && l-t <= int64(10*time.Minute) {
+				return true
+			}
+		}
+		return false
+	}
+	type k2 struct {
+		host uint32
+		kind kind
+		name string
+		sev  Severity
+	}
+	groups := map[k2][]int{}
+	var order []k2
+	counts := map[string]int{}
+	for i, x := range j.e.evs {
+		var name string
+		sev := SevInfo
+		switch x.kind {
+		case kBoot:
+			counts["boots"]++
+			name = "boot"
+		case kShutdown:
+			counts["shutdowns"]++
+			name = "shutdown"
+		case kServiceStop:
+			counts["service_stops"]++
+			name = serviceName(j.s(x.arg), j.s(x.aux))
+			if !sec[name] {
+				continue
+			}
+			sev = SevFinding
+			if nearLifecycle(x.t) {
+				sev = SevNotice
+			}
+		case kServiceFail:
+			counts["service_failures"]++
+			name = serviceName(j.s(x.arg), j.s(x.aux))
+			if !sec[name] {
+				continue
+			}
+			sev = SevNotice
+		case kServiceStart:
+			counts["service_starts"]++
+			continue
+		default:
+			continue
+		}
+		k := k2{x.host, x.kind, name, sev}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		idx := groups[k]
+		var sum Text
+		switch k.kind {
+		case kBoot:
+			sum = Text{fmt.Sprintf("시스템 부팅 %d회", len(idx)), fmt.Sprintf("%d system boot(s)", len(idx))}
+		case kShutdown:
+			sum = Text{fmt.Sprintf("시스템 종료 %d회", len(idx)), fmt.Sprintf("%d system shutdown(s)", len(idx))}
+		case kServiceStop:
+			sum = Text{fmt.Sprintf("보안·로깅 데몬 %s 중지 %d회", k.name, len(idx)), fmt.Sprintf("security/logging daemon %s stopped %d time(s)", k.name, len(idx))}
+			if k.sev == SevNotice {
+				sum.Ko += " (종료·재부팅 직전)"
+				sum.En += " (just before a shutdown or boot)"
+			}
+		case kServiceFail:
+			sum = Text{fmt.Sprintf("보안·로깅 데몬 %s 실패 %d회", k.name, len(idx)), fmt.Sprintf("security/logging daemon %s failed %d time(s)", k.name, len(idx))}
+		}
+		r.Items = append(r.Items, j.item("R11", k.sev, j.s(k.host), k.name+"|"+string(k.sev), idx, sum))
+	}
+	for _, n := range []string{"boots", "shutdowns", "service_stops", "service_starts", "service_failures"} {
+		counts[n] += 0
+		r.Examined += counts[n]
+	}
+	r.Counts = counts
+	return finish(r)
+}
+
+func (j *judge) r12() Result {
+	p := j.e.pol
+	r := Result{
+		ID:    "R12",
+		Title: Text{"우회경로 접속", "Login from an unapproved network"},
+		Criterion: Text{
+			fmt.Sprintf("승인된 관리 접속지(%s) 밖에서의 원격 로그인 성공 → 위험", strings.Join(p.ApprovedAdminCIDRs, ", ")),
+			fmt.Sprintf("remote login from outside the approved admin networks (%s) → finding", strings.Join(p.ApprovedAdminCIDRs, ", ")),
+		},
+		Maps: []string{"ISMS-P 2.9.5", "ISMS-P 2.6.x"},
+	}
+	if len(j.e.nets) == 0 {
+		r.Verdict = NA
+		r.Note = Text{"정책에 approved_admin_cidrs가 없어 점검하지 않음", "not checked: the policy lists no approved_admin_cidrs"}
+		return finish(r)
+	}
+	type k2 struct{ host, user, ip uint32 }
+	g := map[k2][]int{}
+	var order []k2
+	n := 0
+	for i, x := range j.e.evs {
+		if x.kind != kLoginOK || x.ip == 0 {
+			continue
+		}
+		n++
+		if j.e.nets.Contains(j.s(x.ip)) {
+			continue
+		}
+		k := k2{x.host, x.user, x.ip}
+		if g[k] == nil {
+			order = append(order, k)
+		}
+		g[k] = append(g[k], i)
+	}
+	for _, k := range order {
+		idx := g[k]
+		u, ip := j.s(k.user), j.s(k.ip)
+		r.Items = append(r.Items, j.item("R12", SevFinding, j.s(k.host), u+"@"+ip, idx, Text{
+			fmt.Sprintf("%s: 승인되지 않은 접속지 %s에서 로그인 %d회", u, ip, len(idx)),
+			fmt.Sprintf("%s: %d login(s) from unapproved address %s", u, len(idx), ip),
+		}))
+	}
+	r.Examined = n
+	r.Counts = map[string]int{"remote_logins": n}
+	return finish(r)
+}
+
+func (j *judge) r13() Result {
+	r := Result{
+		ID:        "R13",
+		Title:     Text{"신규 접속지", "New source IP per account"},
+		Criterion: Text{"이전 검토 기준선(baseline)에 없던 접속지에서의 계정 로그인 → 주의", "login to an account from an IP not in the previous review's baseline → notice"},
+		Maps:      []string{"ISMS-P 2.9.5"},
+	}
+	b := j.e.baseline
+	if b == nil || len(b.UserIPs) == 0 {
+		r.Verdict = NA
+		r.Note = Text{"이전 기간 보고서(기준선)가 없어 점검하지 않음; 이번 기간 접속지가 다음 기간의 기준선이 됨", "not checked: no previous report (baseline); this period's sources become the next baseline"}
+		return finish(r)
+	}
+	known := map[string]map[string]bool{}
+	for u, ips := range b.UserIPs {
+		known[u] = map[string]bool{}
+		for _, ip := range ips {
+			known[u][ip] = true
+		}
+	}
+	type k2 struct{ host, user, ip uint32 }
+	g := map[k2][]int{}
+	var order []k2
+	n := 0
+	for i, x := range j.e.evs {
+		if x.kind != kLoginOK || x.ip == 0 {
+			continue
+		}
+		n++
+		if known[j.s(x.user)][j.s(x.ip)] {
+			continue
+		}
+		k := k2{x.host, x.user, x.ip}
+		if g[k] == nil {
+			order = append(order, k)
+		}
+		g[k] = append(g[k], i)
+	}
+	for _, k := range order {
+		u, ip := j.s(k.user), j.s(k.ip)
+		r.Items = append(r.Items, j.item("R13", SevNotice, j.s(k.host), u+"@"+ip, g[k], Text{
+			fmt.Sprintf("%s: 처음 보는 접속지 %s (%d회)", u, ip, len(g[k])),
+			fmt.Sprintf("%s: first login from %s (%d time(s))", u, ip, len(g[k])),
+		}))
+	}
+	r.Examined = n
+	r.Counts = map[string]int{"remote_logins": n, "new_sources": len(order)}
+	return finish(r)
+}
+
+func (j *judge) r14() Result {
+	days := j.e.pol.Thresholds.DormantDays
+	r := Result{
+		ID:    "R14",
+		Title: Text{"장기 미사용 계정", "Dormant account activity"},
+		Criterion: Text{
+			fmt.Sprintf("직전 로그인이 %d일 이상 지난 계정의 로그인 → 주의; lastlog 기준 %d일 이상 미사용 계정 목록", days, days),
+			fmt.Sprintf("login by an account whose previous login is more than %d days old → notice; accounts idle more than %d days (lastlog) listed", days, days),
+		},
+		Maps: []string{"U-49", "ISMS-P 2.5.x"},
+	}
+	last := map[string]time.Time{}
+	if j.e.baseline != nil {
+		for u, t := range j.e.baseline.LastLogin {
+			last[u] = t
+		}
+	}
+	if len(last) == 0 && len(j.e.lastlog) == 0 {
+		r.Verdict = NA
+		r.Note = Text{"lastlog도 이전 기간 기준선도 없어 점검하지 않음", "not checked: neither lastlog nor a previous baseline is available"}
+		return finish(r)
+	}
+	limit := time.Duration(days) * 24 * time.Hour
+	n := 0
+	seen := map[string]bool{}
+	for i, x := range j.e.evs {
+		if x.kind != kLoginOK {
+			continue
+		}
+		n++
+		u := j.s(x.user)
+		t := time.Unix(0, x.t)
+		if prev, ok := last[u]; ok && !seen[u] && t.Sub(prev) > limit {
+			r.Items = append(r.Items, j.item("R14", SevNotice, j.s(x.host), u, []int{i}, Text{
+				fmt.Sprintf("%s: %d일 만의 로그인 (직전 %s)", u, int(t.Sub(prev).Hours()/24), prev.In(j.e.pol.Location()).Format("2006-01-02")),
+				fmt.Sprintf("%s: first login in %d days (previous %s)", u, int(t.Sub(prev).Hours()/24), prev.In(j.e.pol.Location()).Format("2006-01-02")),
+			}))
+		}
+		seen[u] = true
+		if t.After(last[u]) {
+			last[u] = t
+		}
+	}
+	idle := 0
+	users := make([]string, 0, len(j.e.lastlog))
+	for u := range j.e.lastlog {
+		users = append(users, u)
+	}
+	slices.Sort(users)
+	for _, u := range users {
+		t := j.e.lastlog[u]
+		if j.e.end.Sub(t) > limit {
+			idle++
+			r.Items = append(r.Items, Item{
+				Key: "R14||idle:" + u, Severity: SevInfo, Subject: u, First: t.In(j.e.pol.Location()), Last: t.In(j.e.pol.Location()), Evidence: []Ref{},
+				Summary: Text{fmt.Sprintf("%s: 마지막 로그인 %s (%d일 이상 미사용)", u, t.In(j.e.pol.Location()).Format("2006-01-02"), days),
+					fmt.Sprintf("%s: last login %s (idle more than %d days)", u, t.In(j.e.pol.Location()).Format("2006-01-02"), days)},
+			})
+		}
+	}
+	r.Examined = n
+	r.Counts = map[string]int{"logins": n, "idle_accounts": idle}
+	return finish(r)
+}
+
+func (j *judge) r15() Result {
+	r := Result{
+		ID:    "R15",
+		Title: Text{"cron/at 변경", "cron changes"},
+		Criterion: Text{
+			"crontab 편집·교체·삭제 → 주의; /tmp·/dev/shm 실행, curl·wget·base64 -d·nc 포함 cron 명령 → 위험",
+			"crontab edit, replace or delete → notice; cron commands running from /tmp or /dev/shm or containing curl, wget, base64 -d, nc → finding",
+		},
+		Maps: []string{"U-22"},
+	}
+	type k2 struct{ host, user, arg uint32 }
+	g := map[k2][]int{}
+	var order []k2
+	edits, bad := 0, 0
+	for i, x := range j.e.evs {
+		switch x.kind {
+		case kCronEdit:
+			v := j.s(x.arg)
+			if v == "LIST" || v == "END EDIT" || v == "BEGIN EDIT" || v == "RELOAD" {
+				continue
+			}
+			edits++
+		case kCronCmd:
+			bad++
+		default:
+			continue
+		}
+		k := k2{x.host, x.user, x.arg}
+		if g[k] == nil {
+			order = append(order, k)
+		}
+		g[k] = append(g[k], i)
+	}
+	for _, k := range order {
+		idx := g[k]
+		u, a := j.s(k.user), j.s(k.arg)
+		if j.e.evs[idx[0]].kind == kCronCmd {
+			r.Items = append(r.Items, j.item("R15", SevFinding, j.s(k.host), u+"|cmd", idx, Text{
+				fmt.Sprintf("%s의 cron 고위험 명령 %d회: %s", u, len(idx), a),
+				fmt.Sprintf("high-risk cron command of %s, %d time(s): %s", u, len(idx), a),
+			}))
+			continue
+		}
+		r.Items = append(r.Items, j.item("R15", SevNotice, j.s(k.host), u+"|"+a, idx, Text{
+			fmt.Sprintf("%s의 crontab %s %d회", u, a, len(idx)),
+			fmt.Sprintf("crontab of %s: %s %d time(s)", u, a, len(idx)),
+		}))
+	}
+	r.Examined = edits + j.e.cronCmds
+	r.Counts = map[string]int{"crontab_changes": edits, "cron_commands": j.e.cronCmds, "high_risk_cron_commands": bad}
+	return finish(r)
+}
+
+func (j *judge) r16() Result {
+	r := Result{
+		ID:    "R16",
+		Title: Text{"시각 변경", "Clock changes"},
+		Criterion: Text{
+			fmt.Sprintf("시스템 시각 변경(systemd Time has been changed, wtmp NEW_TIME/OLD_TIME, chronyd 보정) → 주의 (허용 폭 %d초)", j.e.pol.Thresholds.ClockStepSeconds),
+			fmt.Sprintf("system clock changed (systemd, wtmp NEW_TIME/OLD_TIME, chronyd step) → notice (allowed step %d s)", j.e.pol.Thresholds.ClockStepSeconds),
+		},
+		Maps: []string{"ISMS-P 2.9.6"},
+	}
+	g := map[uint32][]int{}
+	var order []uint32
+	for i, x := range j.e.evs {
+		if x.kind != kClock {
+			continue
+		}
+		if g[x.host] == nil {
+			order = append(order, x.host)
+		}
+		g[x.host] = append(g[x.host], i)
+	}
+	n := 0
+	for _, h := range order {
+		n += len(g[h])
+		r.Items = append(r.Items, j.item("R16", SevNotice, j.s(h), "clock", g[h], Text{
+			fmt.Sprintf("시각 변경 기록 %d건", len(g[h])), fmt.Sprintf("%d clock change record(s)", len(g[h])),
+		}))
+	}
+	r.Examined = n
+	r.Counts = map[string]int{"clock_changes": n}
+	return finish(r)
+}
+
+func (j *judge) r17() Result {
+	t := j.e.pol.Thresholds
+	r := Result{
+		ID:    "R17",
+		Title: Text{"공유계정·동시접속·장시간 세션", "Shared accounts, concurrent and long sessions"},
+		Criterion: Text{
+			fmt.Sprintf("같은 계정이 서로 다른 IP 2곳 이상에서 동시에 접속 → 주의; %d시간 초과 세션 → 주의 (sshd 접속·종료 기록 기준)", t.SessionMaxHours),
+			fmt.Sprintf("one account logged in from ≥2 IPs at the same time → notice; sessions longer than %d h → notice (from sshd login and close records)", t.SessionMaxHours),
+		},
+		Maps: []string{"ISMS-P 2.5.1", "U-54"},
+	}
+	type sess struct {
+		open, close int // indexes; close -1 if not seen
+		user, ip    uint32
+		host        uint32
+	}
+	type pk struct {
+		host uint32
+		pid  int32
+	}
+	open := map[pk]int{}
+	var ss []sess
+	for i, x := range j.e.evs {
+		switch {
+		case x.kind == kLoginOK && x.flags&fSecondary == 0 && x.ip != 0 && x.pid != 0:
+			open[pk{x.host, x.pid}] = len(ss)
+			ss = append(ss, sess{open: i, close: -1, user: x.user, ip: x.ip, host: x.host})
+		case x.kind == kSessionClose && x.pid != 0:
+			if si, ok := open[pk{x.host, x.pid}]; ok {
+				ss[si].close = i
+				delete(open, pk{x.host, x.pid})
+			}
+		}
+	}
+	endT := j.e.end.UnixNano()
+	closeT := func(s sess) int64 {
+		if s.close < 0 {
+			return endT
+		}
+		return j.e.evs[s.close].t
+	}
+	long := 0
+	for _, s := range ss {
+		if s.close < 0 {
+			continue // an unclosed session's length is unknown
+		}
+		if d := time.Duration(closeT(s) - j.e.evs[s.open].t); d > time.Duration(t.SessionMaxHours)*time.Hour {
+			long++
+			u := j.s(s.user)
+			r.Items = append(r.Items, j.item("R17", SevNotice, j.s(s.host), "long:"+u+"@"+j.s(s.ip), []int{s.open, s.close}, Text{
+				fmt.Sprintf("%s (%s): %.1f시간 세션", u, j.s(s.ip), d.Hours()),
+				fmt.Sprintf("%s (%s): session of %.1f h", u, j.s(s.ip), d.Hours()),
+			}))
+		}
+	}
+	conc := 0
+	for a := 0; a < len(ss) && conc <= MaxItems; a++ {
+		if ss[a].close < 0 {
+			continue // open-ended sessions do not prove concurrency
+		}
+		// Sessions are in open order: stop at the first one opened after a closed.
+		for b := a + 1; b < len(ss); b++ {
+			if j.e.evs[ss[b].open].t >= closeT(ss[a]) {
+				break
+			}
+			if ss[a].user != ss[b].user || ss[a].host != ss[b].host || ss[a].ip == ss[b].ip {
+				continue
+			}
+			conc++
+			u := j.s(ss[a].user)
+			r.Items = append(r.Items, j.item("R17", SevNotice, j.s(ss[a].host), "concurrent:"+u, []int{ss[a].open, ss[b].open}, Text{
+				fmt.Sprintf("%s: %s와 %s에서 동시 접속", u, j.s(ss[a].ip), j.s(ss[b].ip)),
+				fmt.Sprintf("%s: concurrent sessions from %s and %s", u, j.s(ss[a].ip), j.s(ss[b].ip)),
+			}))
+		}
+	}
+	r.Examined = len(ss)
+	r.Counts = map[string]int{"sessions": len(ss), "long_sessions": long, "concurrent": conc}
+	return finish(mergeSame(r))
+}
