@@ -1,0 +1,59 @@
+package pipeline
+
+import "time"
+
+// PutLogEvents limits (CloudWatch Logs API reference, PutLogEvents; see
+// DESIGN.md "Limits the agent must respect"). A batch that breaks one of them
+// is refused whole with InvalidParameterException.
+const (
+	// MaxBatchEvents is the most events one PutLogEvents may carry.
+	MaxBatchEvents = 10_000
+	// MaxBatchBytes bounds Σ(UTF-8 message bytes + EventOverheadBytes) of one batch.
+	MaxBatchBytes = 1_048_576
+	// EventOverheadBytes is what the service adds to each message when it
+	// checks MaxBatchBytes and the event size limit.
+	EventOverheadBytes = 26
+	// MaxBatchSpan is the widest min..max timestamp range of one batch, in
+	// milliseconds; the service refuses a batch spanning more than 24 hours.
+	MaxBatchSpan = int64(24 * time.Hour / time.Millisecond)
+	// MaxEventBytes is the longest message sent, in bytes. The service allows
+	// 1 MiB minus EventOverheadBytes; the CloudWatch Agent keeps 200 bytes of
+	// headroom (1,048,376) and so do we, so that sources can split long lines
+	// at the same place as the original.
+	MaxEventBytes = 1_048_576 - 200
+	// TruncatedMarker ends a message that was cut to MaxEventBytes (the
+	// CloudWatch Agent's marker; the total stays within MaxEventBytes).
+	TruncatedMarker = "[Truncated...]"
+	// MaxEventAgeMs and MaxEventFutureMs are the service's acceptance window
+	// relative to its clock: events older than 14 days or more than 2 hours
+	// ahead are rejected and reported in rejectedLogEventsInfo.
+	MaxEventAgeMs    = int64(14 * 24 * time.Hour / time.Millisecond)
+	MaxEventFutureMs = int64(2 * time.Hour / time.Millisecond)
+)
+
+// Defaults of Options.
+const (
+	// DefaultFlushInterval is logs.force_flush_interval's default: a batch
+	// that is not full is sent this long after its first event arrived.
+	DefaultFlushInterval = 5 * time.Second
+	// DefaultConcurrency is the number of batches per destination in flight
+	// at once (logs.concurrency); 1 keeps one request per stream.
+	DefaultConcurrency = 1
+	// DefaultMaxBufferedBytes bounds the bytes held in closed batches (queued
+	// or in flight) across all destinations. With the building batch of each
+	// destination (≤ MaxBatchBytes) this keeps the agent within its 64 MiB
+	// memory budget; a destination with nothing queued may always queue one
+	// batch, so none starves.
+	DefaultMaxBufferedBytes = 16 << 20
+	// DefaultRetryInitial and DefaultRetryMax bound the jittered exponential
+	// backoff between attempts at one batch (the CloudWatch Agent's short
+	// strategy starts at 200 ms and caps at 60 s). Retries never give up.
+	DefaultRetryInitial = 200 * time.Millisecond
+	DefaultRetryMax     = 60 * time.Second
+	// DefaultThrottleInitial is the first backoff after throttling or a 5xx
+	// (the CloudWatch Agent's long strategy starts at 2 s).
+	DefaultThrottleInitial = 2 * time.Second
+	// DefaultRetentionAttempts is how many times a retention check is tried
+	// before it is logged and given up for this process (data is unaffected).
+	DefaultRetentionAttempts = 5
+)
