@@ -9,6 +9,12 @@ package config
 type Config struct {
 	Agent Agent `json:"agent"`
 	Logs  *Logs `json:"logs,omitempty"`
+
+	// Files are the configuration files merged into this Config, in merge order.
+	Files []string `json:"-"`
+	// Notices say what the configuration holds that logwarden accepts but
+	// ignores (metrics, journald, ...), one "path: reason" line each.
+	Notices []string `json:"-"`
 }
 
 // Agent is the "agent" section.
@@ -62,6 +68,9 @@ type File struct {
 	PublishMultiLogs      bool     `json:"publish_multi_logs,omitempty"`
 	Blacklist             string   `json:"blacklist,omitempty"`
 	BackpressureMode      string   `json:"backpressure_mode,omitempty"`
+
+	// Origin is the configuration file the entry came from ("" when unknown).
+	Origin string `json:"-"`
 }
 
 // Filter is one include/exclude filter of a collect_list entry.
@@ -106,4 +115,6 @@ type Source struct {
 	PublishMultiLogs      bool
 	Blacklist             string // RE2 on base names, "" for none
 	BackpressureMode      string // "" or "fd_release"
+	// Origin is the configuration file the entry came from ("" when unknown).
+	Origin string
 }

@@ -14,3 +14,12 @@ type Info struct {
 	// OnEC2 is true when the instance identity document was read.
 	OnEC2 bool
 }
+
+// The CloudWatch Agent's fallback strings for values it cannot find.
+const (
+	UnknownInstanceID = "i-UNKNOWN"
+	UnknownHost       = "UNKNOWN-HOST"
+	UnknownIP         = "UNKNOWN-IP"
+	UnknownRegion     = "UNKNOWN-REGION"
+	UnknownAccount    = "UNKNOWN-ACCOUNT"
+)
