@@ -1,28 +1,199 @@
-// Package query evaluates CloudWatch Logs filter patterns (and, later, Logs
-// Insights queries) against log events.
+// Package query evaluates CloudWatch Logs filter patterns (FilterLogEvents,
+// metric and subscription filters, Live Tail) and a subset of the Logs
+// Insights query language against log events.
+//
+// A filter pattern is compiled once with CompileFilter and then matched
+// against many messages with (*Filter).Match. The pattern kind is chosen by
+// its first non-space character, as CloudWatch Logs does:
+//
+//	{ ... }   JSON pattern:            { $.level = "ERROR" && $.latency > 500 }
+//	[ ... ]   space-delimited pattern: [ip, user, ..., status = 4*, bytes > 1000]
+//	%...%     bare regular expression: %ERROR|WARN%
+//	other     terms:                   ERROR "disk full" ?WARN -debug
+//
+// Patterns are case-sensitive. The empty pattern matches every message.
 package query
 
-import "strings"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
 
-// Filter is a compiled filter pattern.
+// MaxPatternLength is the longest filter pattern CloudWatch Logs accepts,
+// in characters (FilterLogEvents.filterPattern, PutMetricFilter, ...).
+const MaxPatternLength = 1024
+
+// MaxRegexPerPattern is how many %regex% values one filter pattern may hold
+// (CloudWatch Logs quota: "2 regex per filter pattern").
+const MaxRegexPerPattern = 2
+
+// kind is the syntax family of a compiled pattern.
+type kind uint8
+
+const (
+	kindAll   kind = iota // empty pattern: everything matches
+	kindTerms             // terms, "phrases", ?or, -exclude
+	kindRegex             // %regex%
+	kindJSON              // { ... }
+	kindSpace             // [ ... ]
+)
+
+// Filter is a compiled filter pattern. It is immutable and safe for
+// concurrent use by many goroutines.
 type Filter struct {
-	terms []string
+	pattern string
+	kind    kind
+
+	// kindTerms: every term in all must occur, at least one in any must
+	// occur when any is non-empty, and none of none may occur.
+	all, any, none []string
+
+	// kindRegex
+	re *regexp.Regexp
+
+	// kindJSON
+	json *expr
+
+	// kindSpace
+	space *spacePattern
 }
 
-// CompileFilter parses a FilterLogEvents filter pattern. The empty pattern
-// matches every event.
-//
-// This first version handles plain terms only; the full language lands next.
+// SyntaxError is the error CompileFilter returns for a pattern it cannot
+// parse. Pos is the 1-based character position of the problem in the
+// pattern (0 when the problem is the pattern as a whole).
+type SyntaxError struct {
+	Pattern string
+	Pos     int
+	Msg     string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Pos <= 0 {
+		return "invalid filter pattern: " + e.Msg
+	}
+	return fmt.Sprintf("invalid filter pattern at position %d: %s", e.Pos, e.Msg)
+}
+
+// syntaxErr builds a SyntaxError for the byte offset off of pattern.
+func syntaxErr(pattern string, off int, format string, args ...any) *SyntaxError {
+	if off > len(pattern) {
+		off = len(pattern)
+	}
+	return &SyntaxError{
+		Pattern: pattern,
+		Pos:     utf8.RuneCountInString(pattern[:off]) + 1,
+		Msg:     fmt.Sprintf(format, args...),
+	}
+}
+
+// CompileFilter parses a CloudWatch Logs filter pattern. The empty (or
+// all-blank) pattern matches every event. A pattern that does not parse
+// gives a *SyntaxError naming the position and the problem.
 func CompileFilter(pattern string) (*Filter, error) {
-	return &Filter{terms: strings.Fields(pattern)}, nil
+	if n := utf8.RuneCountInString(pattern); n > MaxPatternLength {
+		return nil, &SyntaxError{Pattern: pattern, Msg: fmt.Sprintf("pattern is %d characters long, the limit is %d", n, MaxPatternLength)}
+	}
+	f := &Filter{pattern: pattern}
+	start := skipSpace(pattern, 0)
+	if start == len(pattern) {
+		f.kind = kindAll
+		return f, nil
+	}
+	var err error
+	switch pattern[start] {
+	case '{':
+		f.kind = kindJSON
+		f.json, err = parseJSONPattern(pattern, start)
+	case '[':
+		f.kind = kindSpace
+		f.space, err = parseSpacePattern(pattern, start)
+	case '%':
+		f.kind = kindRegex
+		f.re, err = parseBareRegex(pattern, start)
+	default:
+		f.kind = kindTerms
+		err = parseTerms(f, pattern, start)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
-// Match reports whether message matches the pattern.
+// String returns the pattern the filter was compiled from.
+func (f *Filter) String() string { return f.pattern }
+
+// MatchAll reports whether the filter matches every message (the empty
+// pattern), so that callers can skip calling Match.
+func (f *Filter) MatchAll() bool { return f.kind == kindAll }
+
+// Match reports whether message matches the pattern. It does not allocate
+// for term, space-delimited and most JSON patterns.
 func (f *Filter) Match(message string) bool {
-	for _, t := range f.terms {
-		if !strings.Contains(message, t) {
+	switch f.kind {
+	case kindAll:
+		return true
+	case kindTerms:
+		return f.matchTerms(message)
+	case kindRegex:
+		return f.re.MatchString(message)
+	case kindJSON:
+		return matchJSON(f.json, message)
+	case kindSpace:
+		return f.space.match(message)
+	}
+	return false
+}
+
+// MatchBytes is Match for a message held in a byte slice, without copying
+// it. The filter does not retain message.
+func (f *Filter) MatchBytes(message []byte) bool {
+	return f.Match(unsafe.String(unsafe.SliceData(message), len(message)))
+}
+
+// Literals returns substrings that every matching message contains (the
+// plain terms of a term pattern), for use as a pre-filter such as a bloom
+// filter or an index skip. A nil result means no such guarantee is known.
+// The caller must not modify the returned slice.
+func (f *Filter) Literals() []string {
+	if f.kind == kindTerms {
+		return f.all
+	}
+	return nil
+}
+
+func (f *Filter) matchTerms(m string) bool {
+	for _, t := range f.all {
+		if !strings.Contains(m, t) {
 			return false
 		}
 	}
-	return true
+	for _, t := range f.none {
+		if strings.Contains(m, t) {
+			return false
+		}
+	}
+	if len(f.any) == 0 {
+		return true
+	}
+	for _, t := range f.any {
+		if strings.Contains(m, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
 }
