@@ -90,6 +90,9 @@ type Engine struct {
 	baseline *Baseline
 	// lastlog entries seen (R14): user -> newest time.
 	lastlog map[string]time.Time
+
+	hosts    map[string]bool
+	lastHost string
 }
 
 type srcState struct {
@@ -123,6 +126,7 @@ func New(p *policy.Policy, start, end time.Time) *Engine {
 		srcIdx:    map[string]uint32{},
 		kindCount: map[parse.Kind]int64{},
 		lastlog:   map[string]time.Time{},
+		hosts:     map[string]bool{},
 	}
 	loc := p.Location()
 	for d := start.In(loc); d.Before(end); d = d.AddDate(0, 0, 1) {
@@ -196,6 +200,10 @@ func (e *Engine) AddSource(name string) { e.source(name) }
 func (e *Engine) Add(r *parse.Record) {
 	s := e.source(r.Source)
 	e.kindCount[r.Kind]++
+	if r.Host != e.lastHost && r.Host != "" {
+		e.lastHost = strings.Clone(r.Host)
+		e.hosts[e.lastHost] = true
+	}
 	if !s.prev.IsZero() && s.prev.Sub(r.Time) > parse.NonMonotonicSlack {
 		s.nonMonotonic++
 	}
@@ -565,4 +573,61 @@ func (e *Engine) NewBaseline() *Baseline {
 		slices.Sort(b.UserIPs[u])
 	}
 	return b
+}
+
+// Hosts returns the host names seen in the records, sorted.
+func (e *Engine) Hosts() []string {
+	out := make([]string, 0, len(e.hosts))
+	for h := range e.hosts {
+		out = append(out, h)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// IPFailures is the number of failed logins from one address.
+type IPFailures struct {
+	IP       string
+	Failures int
+}
+
+// FailureChart returns failed remote logins per hour of day (policy zone) and
+// the top n source addresses by failures (ties by address). Call after Results.
+func (e *Engine) FailureChart(n int) ([]int, []IPFailures) {
+	loc := e.pol.Location()
+	perHour := make([]int, 24)
+	byIP := map[uint32]int{}
+	for _, x := range e.evs {
+		if x.kind != kLoginFail {
+			continue
+		}
+		perHour[time.Unix(0, x.t).In(loc).Hour()]++
+		if x.ip != 0 {
+			byIP[x.ip]++
+		}
+	}
+	top := make([]IPFailures, 0, len(byIP))
+	for ip, c := range byIP {
+		top = append(top, IPFailures{e.strs[ip], c})
+	}
+	slices.SortFunc(top, func(a, b IPFailures) int {
+		if c := cmp.Compare(b.Failures, a.Failures); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.IP, b.IP)
+	})
+	if len(top) > n {
+		top = top[:n]
+	}
+	return perHour, top
+}
+
+// Days returns the period's days as YYYY-MM-DD in the policy zone.
+func (e *Engine) Days() []string {
+	loc := e.pol.Location()
+	var out []string
+	for d := e.start.In(loc); d.Before(e.end); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format("2006-01-02"))
+	}
+	return out
 }

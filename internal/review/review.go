@@ -1,0 +1,520 @@
+// Package review runs one U-43 periodic log review: it reads the inputs,
+// runs the checks, carries the findings register over from the previous
+// period, and writes report.json (canonical), report.md, report.html,
+// report.pdf and manifest.json into the output directory.
+package review
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/fsutil"
+	"github.com/logwarden/logwarden/internal/review/check"
+	"github.com/logwarden/logwarden/internal/review/evidence"
+	"github.com/logwarden/logwarden/internal/review/parse"
+	"github.com/logwarden/logwarden/internal/review/policy"
+	"github.com/logwarden/logwarden/internal/review/report"
+)
+
+// Input is one log input. Read calls emit for every record in input order
+// (emit returns false to stop early) and returns what the manifest lists
+// about the input: path, size, SHA-256 of the bytes read, byte range,
+// counts. The source package provides the real inputs (files, the embedded
+// server, CloudWatch Logs).
+type Input interface {
+	Name() string
+	Read(ctx context.Context, emit func(*parse.Record) bool) (report.Input, error)
+}
+
+// Options configure one review.
+type Options struct {
+	Period       string // YYYY-MM
+	Policy       *policy.Policy
+	PolicySource string // "built-in" or the policy file name
+	Inputs       []Input
+	Mode         string // files, server, cloudwatch
+	OutDir       string
+	// PrevDir is the previous period's report directory; when empty the
+	// directory beside OutDir holding the previous period's report is used.
+	PrevDir     string
+	Lang        string // ko or en
+	ToolVersion string
+	ReportDate  string // printed as 보고일; empty leaves a blank
+	// Progress, when set, gets one line per input and per million records.
+	Progress io.Writer
+	// NoPDF skips the PDF rendering.
+	NoPDF bool
+	// PDF renders report.html to report.pdf; nil uses headless Chromium.
+	PDF func(ctx context.Context, htmlPath, pdfPath string) error
+}
+
+// Outcome is what a review produced.
+type Outcome struct {
+	Report *report.Report
+	Dir    string
+	// PDFErr is why report.pdf is missing, if it is; the other artefacts
+	// are written regardless.
+	PDFErr error
+	// ReportSHA256 is the hash of report.json.
+	ReportSHA256 string
+}
+
+// Artefacts in the order the manifest lists them.
+var Artefacts = []string{evidence.ReportJSON, evidence.ReportMD, evidence.ReportHTML, evidence.ReportPDF}
+
+// MaxExtracts bounds the evidence lines quoted in the appendix.
+const MaxExtracts = 400
+
+// topIPs is how many source addresses the chart shows.
+const topIPs = 10
+
+// progressEvery is how often (records) progress is printed.
+const progressEvery = 1_000_000
+
+// ParsePeriod turns "2026-11" into [2026-11-01 00:00, 2026-12-01 00:00) in loc.
+func ParsePeriod(label string, loc *time.Location) (time.Time, time.Time, error) {
+	t, err := time.ParseInLocation("2006-01", label, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("parse period %q: want YYYY-MM", label)
+	}
+	return t, t.AddDate(0, 1, 0), nil
+}
+
+// PreviousLabel returns the label of the month before label.
+func PreviousLabel(label string) string {
+	t, err := time.Parse("2006-01", label)
+	if err != nil {
+		return ""
+	}
+	return t.AddDate(0, -1, 0).Format("2006-01")
+}
+
+type prevState struct {
+	dir    string
+	rep    *report.Report
+	sha    string
+	closed map[string]string
+}
+
+func loadPrev(opt Options) (*prevState, error) {
+	dir := opt.PrevDir
+	want := PreviousLabel(opt.Period)
+	if dir == "" {
+		dir = findReportDir(filepath.Dir(filepath.Clean(opt.OutDir)), want, opt.OutDir)
+		if dir == "" {
+			return nil, nil
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, evidence.ReportJSON))
+	if err != nil {
+		return nil, fmt.Errorf("read previous report: %w", err)
+	}
+	rep, err := report.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	closed, err := evidence.ClosedFindings(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &prevState{dir: dir, rep: rep, sha: evidence.HashBytes(b), closed: closed}, nil
+}
+
+func findReportDir(parent, label, self string) string {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return ""
+	}
+	selfAbs, _ := filepath.Abs(self)
+	for _, e := range ents {
+		d := filepath.Join(parent, e.Name())
+		if a, _ := filepath.Abs(d); !e.IsDir() || a == selfAbs {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(d, evidence.ReportJSON))
+		if err != nil {
+			continue
+		}
+		var head struct {
+			Period struct {
+				Label string `json:"label"`
+			} `json:"period"`
+		}
+		if json.Unmarshal(b, &head) == nil && head.Period.Label == label {
+			return d
+		}
+	}
+	return ""
+}
+
+// Run performs the review and writes the artefacts.
+func Run(ctx context.Context, opt Options) (*Outcome, error) {
+	if opt.Policy == nil {
+		opt.Policy = policy.Default()
+	}
+	if opt.Lang == "" {
+		opt.Lang = "ko"
+	}
+	if opt.Lang != "ko" && opt.Lang != "en" {
+		return nil, fmt.Errorf("review: lang %q is not ko or en", opt.Lang)
+	}
+	if opt.OutDir == "" {
+		return nil, errors.New("review: an output directory is required")
+	}
+	loc := opt.Policy.Location()
+	start, end, err := ParsePeriod(opt.Period, loc)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := loadPrev(opt)
+	if err != nil {
+		return nil, err
+	}
+	eng := check.New(opt.Policy, start, end)
+	if prev != nil && prev.rep.Baseline != nil {
+		eng.SetBaseline(prev.rep.Baseline)
+	}
+	var inputs []report.Input
+	for _, in := range opt.Inputs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		eng.AddSource(in.Name())
+		var n int64
+		logf(opt.Progress, "review: reading %s", in.Name())
+		info, err := in.Read(ctx, func(r *parse.Record) bool {
+			eng.Add(r)
+			n++
+			if n%progressEvery == 0 {
+				logf(opt.Progress, "review: %s: %d records", in.Name(), n)
+			}
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", in.Name(), err)
+		}
+		if info.Source == "" {
+			info.Source = in.Name()
+		}
+		inputs = append(inputs, info)
+		logf(opt.Progress, "review: %s: %d records", in.Name(), n)
+	}
+	slices.SortFunc(inputs, func(a, b report.Input) int { return cmp.Compare(a.Source, b.Source) })
+	results := eng.Results()
+	cov := eng.Coverage()
+
+	rep := &report.Report{
+		Schema:     report.Schema,
+		ReportDate: opt.ReportDate,
+		Period: report.Period{Label: opt.Period, Timezone: opt.Policy.Timezone, Start: start, End: end,
+			StartUTC: start.UTC(), EndUTC: end.UTC()},
+		Tool: report.Tool{Name: "logwarden", Version: opt.ToolVersion, Ruleset: report.Ruleset},
+		Policy: report.PolicyRef{Name: opt.Policy.Name, SHA256: opt.Policy.SHA256(), Source: orDefault(opt.PolicySource, "built-in"),
+			Body: json.RawMessage(opt.Policy.JSON())},
+		Scope:       report.Scope{Hosts: eng.Hosts(), Sources: sourceNames(cov), Mode: orDefault(opt.Mode, "files")},
+		Checks:      results,
+		Coverage:    cov,
+		Inputs:      inputs,
+		Limitations: report.Limitations(),
+		Baseline:    eng.NewBaseline(),
+		KindCounts:  eng.KindCounts(),
+	}
+	rep.DocumentNo = documentNo(opt.Period, rep.Scope.Hosts)
+	rep.Charts = charts(eng, cov)
+	rep.Register = register(results, prev, opt.Period)
+	rep.Overall = overall(results, cov, rep.Register)
+	if prev != nil {
+		rep.Previous = &report.Previous{Period: prev.rep.Period.Label, ReportSHA256: prev.sha}
+	}
+	rep.Extracts, err = extracts(ctx, opt.Inputs, results)
+	if err != nil {
+		return nil, err
+	}
+	return write(ctx, opt, rep, cov)
+}
+
+func logf(w io.Writer, format string, a ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", a...)
+	}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func sourceNames(cov []check.SourceCoverage) []string {
+	out := make([]string, 0, len(cov))
+	for _, c := range cov {
+		out = append(out, c.Source)
+	}
+	return out
+}
+
+func documentNo(period string, hosts []string) string {
+	tag := "ALL"
+	if len(hosts) == 1 {
+		tag = strings.ToUpper(hosts[0])
+	}
+	return "LR-" + period + "-" + tag
+}
+
+func charts(eng *check.Engine, cov []check.SourceCoverage) report.Charts {
+	days := eng.Days()
+	c := report.Charts{EventsPerDay: make([]report.DayCount, len(days))}
+	for i, d := range days {
+		c.EventsPerDay[i].Day = d
+		for _, s := range cov {
+			if i < len(s.PerDay) {
+				c.EventsPerDay[i].Count += s.PerDay[i]
+			}
+		}
+	}
+	perHour, top := eng.FailureChart(topIPs)
+	c.FailuresPerHour = perHour
+	c.TopSourceIPs = make([]report.IPCount, len(top))
+	for i, t := range top {
+		c.TopSourceIPs[i] = report.IPCount{IP: t.IP, Failures: t.Failures}
+	}
+	return c
+}
+
+// register builds the findings register: this period's notice and finding
+// items, then open entries carried from the previous register.
+func register(results []check.Result, prev *prevState, period string) []report.Entry {
+	prevOpen := map[string]report.Entry{}
+	var prevOrder []string
+	if prev != nil {
+		for _, e := range prev.rep.Register {
+			if e.Status == "closed" {
+				continue
+			}
+			prevOpen[e.Key] = e
+			prevOrder = append(prevOrder, e.Key)
+		}
+	}
+	var out []report.Entry
+	seen := map[string]bool{}
+	for _, r := range results {
+		for _, it := range r.Items {
+			if it.Severity == check.SevInfo || seen[it.Key] {
+				continue
+			}
+			seen[it.Key] = true
+			e := report.Entry{Key: it.Key, Rule: r.ID, Severity: it.Severity, Host: it.Host, Subject: it.Subject,
+				First: it.First, Last: it.Last, Count: it.Count, Summary: it.Summary, Evidence: it.Evidence, Since: period, Status: "open"}
+			if p, ok := prevOpen[it.Key]; ok {
+				if _, closed := prev.closed[it.Key]; !closed {
+					e.Since = p.Since
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	for _, k := range prevOrder {
+		if seen[k] {
+			continue
+		}
+		p := prevOpen[k]
+		if by, ok := prev.closed[k]; ok {
+			p.Status, p.ClosedBy = "closed", by
+		} else {
+			p.Status = "carried"
+		}
+		p.Evidence = []check.Ref{} // refs point into the previous period's inputs, listed in its report
+		out = append(out, p)
+	}
+	for i := range out {
+		out[i].No = i + 1
+		if out[i].Evidence == nil {
+			out[i].Evidence = []check.Ref{}
+		}
+	}
+	if out == nil {
+		out = []report.Entry{}
+	}
+	return out
+}
+
+func overall(results []check.Result, cov []check.SourceCoverage, reg []report.Entry) report.Overall {
+	o := report.Overall{Verdict: check.Pass, CoveragePermille: 1000}
+	for _, r := range results {
+		switch r.Verdict {
+		case check.Pass:
+			o.Pass++
+		case check.Notice:
+			o.Notice++
+			if o.Verdict == check.Pass {
+				o.Verdict = check.Notice
+			}
+		case check.Finding:
+			o.Finding++
+			o.Verdict = check.Finding
+		default:
+			o.NA++
+		}
+	}
+	seen := false
+	for _, c := range cov {
+		if c.Class == "auth" || c.Class == "syslog" || c.Class == "journal" {
+			seen = true
+			o.CoveragePermille = min(o.CoveragePermille, c.CoveragePermille)
+		}
+	}
+	if !seen {
+		o.CoveragePermille = 0
+	}
+	for _, e := range reg {
+		switch e.Status {
+		case "open":
+			o.OpenFindings++
+		case "carried":
+			o.OpenFindings++
+			o.CarriedOver++
+		}
+	}
+	if o.CarriedOver > 0 && o.Verdict == check.Pass {
+		o.Verdict = check.Notice
+	}
+	return o
+}
+
+// extracts re-reads the inputs that findings point into and quotes the lines.
+func extracts(ctx context.Context, inputs []Input, results []check.Result) ([]report.Extract, error) {
+	want := map[string]map[int64]bool{}
+	n := 0
+	for _, r := range results {
+		for _, it := range r.Items {
+			if it.Severity == check.SevInfo {
+				continue
+			}
+			for _, ref := range it.Evidence {
+				if n >= MaxExtracts {
+					break
+				}
+				if want[ref.Source] == nil {
+					want[ref.Source] = map[int64]bool{}
+				}
+				if !want[ref.Source][ref.Line] {
+					want[ref.Source][ref.Line] = true
+					n++
+				}
+			}
+		}
+	}
+	var out []report.Extract
+	for _, in := range inputs {
+		lines := want[in.Name()]
+		var maxLine int64
+		for l := range lines {
+			maxLine = max(maxLine, l)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		_, err := in.Read(ctx, func(r *parse.Record) bool {
+			if r.Source == in.Name() && lines[r.Line] {
+				out = append(out, report.Extract{Source: r.Source, Line: r.Line, Text: r.Raw})
+			}
+			return r.Line < maxLine
+		})
+		if err != nil {
+			return nil, fmt.Errorf("quote evidence from %s: %w", in.Name(), err)
+		}
+	}
+	slices.SortFunc(out, func(a, b report.Extract) int {
+		if c := cmp.Compare(a.Source, b.Source); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Line, b.Line)
+	})
+	out = slices.CompactFunc(out, func(a, b report.Extract) bool { return a.Source == b.Source && a.Line == b.Line })
+	if out == nil {
+		out = []report.Extract{}
+	}
+	return out, nil
+}
+
+func write(ctx context.Context, opt Options, rep *report.Report, cov []check.SourceCoverage) (*Outcome, error) {
+	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output dir: %w", err)
+	}
+	js, err := rep.JSON()
+	if err != nil {
+		return nil, err
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{evidence.ReportJSON, js},
+		{evidence.ReportMD, rep.Markdown(opt.Lang)},
+		{evidence.ReportHTML, rep.HTML(opt.Lang)},
+	}
+	for _, f := range files {
+		if err := fsutil.WriteFileAtomic(filepath.Join(opt.OutDir, f.name), f.data, 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", f.name, err)
+		}
+	}
+	out := &Outcome{Report: rep, Dir: opt.OutDir, ReportSHA256: evidence.HashBytes(js)}
+	pdfPath := filepath.Join(opt.OutDir, evidence.ReportPDF)
+	_ = os.Remove(pdfPath) // never leave a PDF of an earlier run beside new artefacts
+	if opt.NoPDF {
+		out.PDFErr = errors.New("pdf disabled")
+	} else {
+		render := opt.PDF
+		if render == nil {
+			render = report.PrintPDF
+		}
+		logf(opt.Progress, "review: printing %s", evidence.ReportPDF)
+		out.PDFErr = render(ctx, filepath.Join(opt.OutDir, evidence.ReportHTML), pdfPath)
+		if out.PDFErr == nil {
+			if err := syncFile(pdfPath); err != nil {
+				return nil, err
+			}
+		}
+	}
+	m := &evidence.Manifest{
+		DocumentNo: rep.DocumentNo, Period: rep.Period, Tool: rep.Tool, PolicySHA256: rep.Policy.SHA256,
+		Hosts: rep.Scope.Hosts, Inputs: rep.Inputs, Gaps: []evidence.Gap{},
+	}
+	if rep.Previous != nil {
+		m.PrevReportSHA256, m.PrevPeriod = rep.Previous.ReportSHA256, rep.Previous.Period
+	}
+	for _, c := range cov {
+		for _, g := range c.Gaps {
+			m.Gaps = append(m.Gaps, evidence.Gap{Source: c.Source, From: g.From, To: g.To, Hours: g.Hours})
+		}
+	}
+	if out.PDFErr != nil {
+		m.Notes = append(m.Notes, "report.pdf not written: "+out.PDFErr.Error())
+	}
+	if err := evidence.WriteManifest(opt.OutDir, m, Artefacts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return fsutil.SyncDir(filepath.Dir(path))
+}
