@@ -1,0 +1,378 @@
+// Package agent wires one log agent: it discovers the files of every
+// collect_list entry, tails them across rotation, turns their lines into
+// events (internal/decode), hands the events to a Sink (the batching
+// pipeline) and advances per-file checkpoints only when the Sink
+// acknowledges them.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/checkpoint"
+	"github.com/logwarden/logwarden/internal/config"
+	"github.com/logwarden/logwarden/internal/decode"
+	"github.com/logwarden/logwarden/internal/pipeline"
+	"github.com/logwarden/logwarden/internal/tail"
+)
+
+// Sink is where the agent's events go (the pipeline implements it).
+type Sink interface {
+	// Put hands one event to dest's queue; it blocks while the destination is
+	// backed up (backpressure) and returns ctx.Err() if ctx ends.
+	Put(ctx context.Context, dest pipeline.Destination, ev pipeline.Event) error
+	// Flush sends everything queued and waits until every event handed over
+	// so far reached a terminal outcome (its Acker called).
+	Flush(ctx context.Context) error
+}
+
+// DefaultScanInterval is how often globs are evaluated (the CloudWatch Agent
+// rescans every second; new files are picked up within this time).
+const DefaultScanInterval = time.Second
+
+// DefaultPollInterval is how often a file at EOF is checked for growth,
+// rotation and truncation (the CloudWatch Agent polls every 250 ms).
+const DefaultPollInterval = 250 * time.Millisecond
+
+// DefaultRotateGrace is how long a rotated or deleted file stays open after
+// it stopped growing: a writer may append to the old file until it reopens
+// its log (logrotate's postrotate signal).
+const DefaultRotateGrace = 2 * time.Second
+
+// DefaultStopTimeout bounds how long a stop waits for the Sink to deliver
+// what was handed over before the final checkpoints are written.
+const DefaultStopTimeout = 15 * time.Second
+
+// Log attribute keys.
+const (
+	keyPath   = "path"
+	keyErr    = "err"
+	keySource = "source"
+	keyOffset = "offset"
+)
+
+// Options configures an Agent.
+type Options struct {
+	// Sources are the resolved collect_list entries.
+	Sources []config.Source
+	// StateDir holds checkpoints; default checkpoint.DefaultStateDir().
+	StateDir string
+	// Sink receives the events. Required.
+	Sink   Sink
+	Logger *slog.Logger
+	// ScanInterval: default DefaultScanInterval.
+	ScanInterval time.Duration
+	// PollInterval: default DefaultPollInterval.
+	PollInterval time.Duration
+	// MultiLineFlush is the quiet period after which a pending multi-line
+	// event is sent: default decode.DefaultFlushQuiet.
+	MultiLineFlush time.Duration
+	// RotateGrace: default DefaultRotateGrace.
+	RotateGrace time.Duration
+	// StopTimeout: default DefaultStopTimeout.
+	StopTimeout time.Duration
+	// CheckpointInterval: default checkpoint.DefaultSaveInterval.
+	CheckpointInterval time.Duration
+	// MaxEventBytes: default (and at most) decode.MaxEventBytes; tests lower it.
+	MaxEventBytes int
+}
+
+// Agent follows the configured files. Create it with New, run it with Run.
+type Agent struct {
+	opts    Options
+	log     *slog.Logger
+	store   *checkpoint.Store
+	sources []*source
+
+	stopping atomic.Bool
+	stopCh   chan struct{}
+	sinkCtx  context.Context
+	wg       sync.WaitGroup
+
+	mu      sync.Mutex
+	active  map[activeKey]*tailer
+	busyIDs map[idKey]int // files open in a tailer or waiting for acks, per source
+	warned  map[string]string
+
+	openFile func(string) (*os.File, error) // os.Open; tests inject failures
+}
+
+type activeKey struct {
+	src  int
+	path string
+}
+
+type idKey struct {
+	src int
+	id  tail.ID
+}
+
+type source struct {
+	idx     int
+	cfg     config.Source
+	key     string
+	glob    *tail.Glob
+	exclude tail.Exclude
+	popts   decode.Options
+	newline tail.Newline
+}
+
+// New validates opts, compiles every source and opens the checkpoint store.
+func New(opts Options) (*Agent, error) {
+	if opts.Sink == nil {
+		return nil, errors.New("new agent: no sink")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.StateDir == "" {
+		opts.StateDir = checkpoint.DefaultStateDir()
+	}
+	setDefault(&opts.ScanInterval, DefaultScanInterval)
+	setDefault(&opts.PollInterval, DefaultPollInterval)
+	setDefault(&opts.MultiLineFlush, decode.DefaultFlushQuiet)
+	setDefault(&opts.RotateGrace, DefaultRotateGrace)
+	setDefault(&opts.StopTimeout, DefaultStopTimeout)
+	setDefault(&opts.CheckpointInterval, checkpoint.DefaultSaveInterval)
+	if opts.MaxEventBytes <= 0 || opts.MaxEventBytes > decode.MaxEventBytes {
+		opts.MaxEventBytes = decode.MaxEventBytes
+	}
+	stateDir, err := filepath.Abs(opts.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("new agent: %w", err)
+	}
+	a := &Agent{
+		opts:    opts,
+		log:     opts.Logger,
+		stopCh:  make(chan struct{}),
+		active:  map[activeKey]*tailer{},
+		busyIDs: map[idKey]int{},
+		warned:  map[string]string{},
+
+		openFile: os.Open,
+	}
+	for i, s := range opts.Sources {
+		src, err := compileSource(i, s, stateDir, opts.MaxEventBytes)
+		if err != nil {
+			return nil, fmt.Errorf("new agent: collect_list[%d] (%s): %w", s.Index, s.FilePath, err)
+		}
+		a.sources = append(a.sources, src)
+	}
+	a.store, err = checkpoint.Open(stateDir, checkpoint.Options{SaveInterval: opts.CheckpointInterval, Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("new agent: %w", err)
+	}
+	return a, nil
+}
+
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+func compileSource(i int, s config.Source, stateDir string, maxEvent int) (*source, error) {
+	g, err := tail.CompileGlob(s.FilePath)
+	if err != nil {
+		return nil, err
+	}
+	src := &source{idx: i, cfg: s, glob: g, popts: decode.OptionsFor(s)}
+	src.popts.MaxEventBytes = maxEvent
+	src.key = checkpoint.SourceKey(s.FilePath, s.GroupName, s.StreamName)
+	src.exclude.StateDir = stateDir
+	if s.Blacklist != "" {
+		if src.exclude.Blacklist, err = regexp.Compile(s.Blacklist); err != nil {
+			return nil, fmt.Errorf("compile blacklist: %w", err)
+		}
+	}
+	p, err := decode.NewProcessor(src.popts)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Charset().Newline() {
+	case decode.NewlineUTF16LE:
+		src.newline = tail.NewlineUTF16LE
+	case decode.NewlineUTF16BE:
+		src.newline = tail.NewlineUTF16BE
+	}
+	return src, nil
+}
+
+// destination names where the file at path goes.
+func (s *source) destination(path string) pipeline.Destination {
+	g, st := s.cfg.GroupName, s.cfg.StreamName
+	switch {
+	case !s.cfg.PublishMultiLogs && g == "":
+		g = strings.TrimSuffix(s.cfg.FilePath, filepath.Ext(s.cfg.FilePath))
+	case s.cfg.PublishMultiLogs && g == "":
+		g = multiLogName(path)
+	case s.cfg.PublishMultiLogs:
+		st = st + "_" + strings.ReplaceAll(multiLogName(path), "/", "_")
+	}
+	return pipeline.Destination{Group: g, Stream: st, Class: s.cfg.LogGroupClass, RetentionDays: s.cfg.RetentionInDays}
+}
+
+var invalidGroupChar = regexp.MustCompile(`[^.\-_/#A-Za-z0-9]`)
+
+func multiLogName(path string) string {
+	return invalidGroupChar.ReplaceAllString(strings.ReplaceAll(path, `\`, "/"), "_")
+}
+
+// StatePath is the checkpoint file's path.
+func (a *Agent) StatePath() string { return a.store.Path() }
+
+// Run follows the files until ctx ends. Then it stops reading, hands over
+// pending multi-line events, flushes the Sink (bounded by StopTimeout),
+// writes the final checkpoints and returns.
+func (a *Agent) Run(ctx context.Context) error {
+	storeCtx, stopStore := context.WithCancel(context.WithoutCancel(ctx))
+	storeDone := make(chan error, 1)
+	go func() { storeDone <- a.store.Run(storeCtx) }()
+	sinkCtx, cancelSink := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSink()
+	a.sinkCtx = sinkCtx
+
+	t := time.NewTicker(a.opts.ScanInterval)
+	a.scan()
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-t.C:
+			a.scan()
+		}
+	}
+	t.Stop()
+
+	a.stopping.Store(true)
+	close(a.stopCh)
+	grace, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), a.opts.StopTimeout)
+	defer cancelGrace()
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-grace.Done():
+		cancelSink()
+		<-done
+	}
+	if err := a.opts.Sink.Flush(grace); err != nil {
+		a.log.Warn("stop: the sink did not deliver everything in time; undelivered events are read again at the next start", keyErr, err)
+	}
+	cancelSink()
+	stopStore()
+	if err := <-storeDone; err != nil {
+		return fmt.Errorf("stop agent: %w", err)
+	}
+	return nil
+}
+
+// scan evaluates every source's glob and starts tailers for new files.
+func (a *Agent) scan() {
+	for _, src := range a.sources {
+		ms := src.exclude.Filter(src.glob.Scan())
+		if !src.cfg.PublishMultiLogs {
+			m, ok := tail.Newest(ms)
+			ms = ms[:0]
+			if ok {
+				ms = append(ms, m)
+			}
+		}
+		for _, m := range ms {
+			a.consider(src, m)
+		}
+	}
+}
+
+func (a *Agent) consider(src *source, m tail.Match) {
+	k := activeKey{src.idx, m.Path}
+	a.mu.Lock()
+	_, running := a.active[k]
+	busy := a.busyIDs[idKey{src.idx, tail.FileID(m.Info)}] > 0
+	a.mu.Unlock()
+	if running || busy || a.stopping.Load() {
+		return
+	}
+	t := &tailer{a: a, src: src, path: m.Path, dest: src.destination(m.Path)}
+	if !t.open() {
+		return
+	}
+	a.mu.Lock()
+	if src.cfg.AutoRemoval {
+		for ok, other := range a.active {
+			if ok.src == src.idx {
+				other.stopAtEOF.Store(true)
+			}
+		}
+	}
+	a.active[k] = t
+	a.mu.Unlock()
+	a.wg.Add(1)
+	go t.run()
+}
+
+// warnOnce logs a problem with path once until it changes or clears.
+func (a *Agent) warnOnce(path, msg string, err error) {
+	text := msg + ": " + err.Error()
+	a.mu.Lock()
+	seen := a.warned[path] == text
+	a.warned[path] = text
+	a.mu.Unlock()
+	if !seen {
+		a.log.Warn(msg+"; retrying at every scan", keyPath, path, keyErr, err)
+	}
+}
+
+func (a *Agent) clearWarn(path string) {
+	a.mu.Lock()
+	_, was := a.warned[path]
+	delete(a.warned, path)
+	a.mu.Unlock()
+	if was {
+		a.log.Info("file is readable again", keyPath, path)
+	}
+}
+
+func (a *Agent) busy(src int, id tail.ID, delta int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := idKey{src, id}
+	a.busyIDs[k] += delta
+	if a.busyIDs[k] <= 0 {
+		delete(a.busyIDs, k)
+	}
+}
+
+func (a *Agent) done(t *tailer) {
+	a.mu.Lock()
+	if a.active[activeKey{t.src.idx, t.path}] == t {
+		delete(a.active, activeKey{t.src.idx, t.path})
+	}
+	a.mu.Unlock()
+	a.wg.Done()
+}
+
+// waitAcked waits until h acknowledged offset (or the agent stops).
+func (a *Agent) waitAcked(h *checkpoint.Handle, offset int64) bool {
+	for h.Acked() < offset {
+		if a.stopping.Load() {
+			return false
+		}
+		select {
+		case <-a.stopCh:
+			return false
+		case <-time.After(a.opts.PollInterval / 5):
+		}
+	}
+	return true
+}

@@ -1,0 +1,603 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/checkpoint"
+	"github.com/logwarden/logwarden/internal/config"
+	"github.com/logwarden/logwarden/internal/decode"
+)
+
+const waitLong = 10 * time.Second
+
+func testSource(path string) config.Source {
+	return config.Source{
+		FilePath:              path,
+		GroupName:             "group",
+		StreamName:            "stream",
+		MultiLineStartPattern: config.DefaultMultiLineStartPattern,
+		RetentionInDays:       -1,
+	}
+}
+
+type harness struct {
+	t      *testing.T
+	a      *Agent
+	sink   *fakeSink
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// testOptions are fast timings for tests.
+func testOptions(state string, sink Sink, srcs ...config.Source) Options {
+	return Options{
+		Sources:            srcs,
+		StateDir:           state,
+		Sink:               sink,
+		ScanInterval:       20 * time.Millisecond,
+		PollInterval:       10 * time.Millisecond,
+		MultiLineFlush:     40 * time.Millisecond,
+		RotateGrace:        100 * time.Millisecond,
+		StopTimeout:        2 * time.Second,
+		CheckpointInterval: 10 * time.Millisecond,
+	}
+}
+
+func start(t *testing.T, opts Options) *harness {
+	t.Helper()
+	a, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return startAgent(t, a, opts.Sink.(*fakeSink))
+}
+
+func startAgent(t *testing.T, a *Agent, sink *fakeSink) *harness {
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, a: a, sink: sink, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- a.Run(ctx) }()
+	t.Cleanup(func() { h.stop() })
+	return h
+}
+
+func (h *harness) stop() {
+	h.t.Helper()
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Errorf("Run: %v", err)
+		}
+	case <-time.After(waitLong):
+		h.t.Fatalf("Run did not return after cancel")
+	}
+}
+
+func (h *harness) waitCount(n int) {
+	h.t.Helper()
+	waitFor(h.t, fmt.Sprintf("%d events", n), waitLong, func() bool { return h.sink.count() >= n })
+}
+
+func lines(prefix string, from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("%s %06d", prefix, i))
+	}
+	return out
+}
+
+func appendLines(t *testing.T, path string, ls ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(strings.Join(ls, "\n") + "\n"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func assertExactly(t *testing.T, got, want []string) {
+	t.Helper()
+	if slices.Equal(got, want) {
+		return
+	}
+	seen := map[string]int{}
+	for _, g := range got {
+		seen[g]++
+	}
+	var dup, miss []string
+	for _, w := range want {
+		switch seen[w] {
+		case 0:
+			miss = append(miss, w)
+		case 1:
+		default:
+			dup = append(dup, w)
+		}
+	}
+	t.Fatalf("got %d events, want %d (exactly once, in order); missing %d %q, duplicated %d %q; got %q",
+		len(got), len(want), len(miss), head(miss), len(dup), head(dup), head(got))
+}
+
+func TestAgent_Append(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	src := testSource(path)
+	src.TimestampFormat = "%Y-%m-%dT%H:%M:%S"
+	src.UTC = true
+	appendLines(t, path, "2026-11-20T10:00:01 first", "2026-11-20T10:00:02 second")
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, src))
+	h.waitCount(2)
+	appendLines(t, path, "2026-11-20T10:00:03 third", "no timestamp here")
+	h.waitCount(4)
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"2026-11-20T10:00:01 first", "2026-11-20T10:00:02 second", "2026-11-20T10:00:03 third", "no timestamp here"})
+	recs := sink.records()
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC).UnixMilli()
+	wantTS := []int64{base + 1000, base + 2000, base + 3000, base + 3000} // the last reuses the last good timestamp
+	for i, r := range recs {
+		if r.ev.Timestamp != wantTS[i] {
+			t.Errorf("event %d timestamp = %d, want %d", i, r.ev.Timestamp, wantTS[i])
+		}
+		if r.dest.Group != "group" || r.dest.Stream != "stream" {
+			t.Errorf("event %d destination = %+v", i, r.dest)
+		}
+	}
+	if got, want := recs[len(recs)-1].ev.Offset, fileSize(t, path); got != want {
+		t.Errorf("last offset = %d, want %d", got, want)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+func TestAgent_PartialLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, "one")
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("tw")
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(1)
+	time.Sleep(150 * time.Millisecond) // several polls and quiet periods
+	if n := sink.count(); n != 1 {
+		t.Fatalf("an unterminated line was sent: %q", sink.messages())
+	}
+	f.WriteString("o\nthree\n")
+	h.waitCount(3)
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"one", "two", "three"})
+}
+
+func TestAgent_RenameCreate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 100)...)
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(100)
+	// The writer still holds the old file: lines it writes after the rename must arrive too.
+	old, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	old.WriteString(strings.Join(lines("a", 100, 150), "\n") + "\n")
+	old.Close()
+	appendLines(t, path, lines("b", 0, 100)...)
+	h.waitCount(250)
+	h.stop()
+	assertExactly(t, sink.messages(), append(lines("a", 0, 150), lines("b", 0, 100)...))
+}
+
+// copyTruncate does what logrotate's copytruncate does, then writes next
+// (the new content) right away.
+func copyTruncate(t *testing.T, path string, next []string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".1", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	if len(next) > 0 {
+		if _, err := f.WriteAt([]byte(strings.Join(next, "\n")+"\n"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAgent_CopyTruncate(t *testing.T) {
+	cases := []struct {
+		name string
+		next []string // new content written right after the truncate; old content is 100 "a" lines
+	}{
+		{"Smaller", lines("b", 0, 10)},
+		{"Same", lines("b", 0, 100)},
+		{"Larger", lines("b", 0, 300)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "app.log")
+			appendLines(t, path, lines("a", 0, 100)...)
+			sink := newSink()
+			opts := testOptions(t.TempDir(), sink, testSource(path))
+			opts.PollInterval = 300 * time.Millisecond // the rotation happens between two checks
+			h := start(t, opts)
+			h.waitCount(99)
+			waitFor(t, "the last line", waitLong, func() bool { return sink.count() == 100 })
+			// Lines written after the agent's last read land in the copy only.
+			appendLines(t, path, lines("a", 100, 120)...)
+			copyTruncate(t, path, tc.next)
+			h.waitCount(120 + len(tc.next))
+			time.Sleep(50 * time.Millisecond)
+			h.stop()
+			assertExactly(t, sink.messages(), append(lines("a", 0, 120), tc.next...))
+		})
+	}
+}
+
+func TestAgent_Delete(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	w, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.WriteString(strings.Join(lines("a", 0, 50), "\n") + "\n")
+	sink := newSink()
+	state := t.TempDir()
+	h := start(t, testOptions(state, sink, testSource(path)))
+	h.waitCount(50)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	// Written to the deleted (still open) file: must be drained.
+	w.WriteString(strings.Join(lines("a", 50, 80), "\n") + "\n")
+	h.waitCount(80)
+	time.Sleep(300 * time.Millisecond) // drained, acknowledged, released
+	h.stop()
+	assertExactly(t, sink.messages(), lines("a", 0, 80))
+	st, err := checkpoint.Open(state, checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(st.Entries()); n != 0 {
+		t.Errorf("checkpoint of a deleted, fully shipped file kept: %+v", st.Entries())
+	}
+}
+
+func TestAgent_DeleteRecreate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 50)...)
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(50)
+	os.Remove(path)
+	appendLines(t, path, lines("b", 0, 70)...)
+	h.waitCount(120)
+	time.Sleep(50 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink.messages(), append(lines("a", 0, 50), lines("b", 0, 70)...))
+}
+
+func TestAgent_Symlink(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "current.log")
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
+	appendLines(t, a, lines("a", 0, 30)...)
+	if err := os.Symlink(a, path); err != nil {
+		t.Fatal(err)
+	}
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(30)
+	appendLines(t, b, lines("b", 0, 40)...)
+	tmp := path + ".new"
+	os.Symlink(b, tmp)
+	if err := os.Rename(tmp, path); err != nil { // atomic retarget
+		t.Fatal(err)
+	}
+	h.waitCount(70)
+	appendLines(t, b, lines("b", 40, 50)...)
+	h.waitCount(80)
+	h.stop()
+	assertExactly(t, sink.messages(), append(lines("a", 0, 30), lines("b", 0, 50)...))
+}
+
+func TestAgent_ResumeAfterRestart(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 100)...)
+	sink1 := newSink()
+	h := start(t, testOptions(state, sink1, testSource(path)))
+	h.waitCount(100)
+	h.stop()
+	assertExactly(t, sink1.messages(), lines("a", 0, 100))
+
+	appendLines(t, path, lines("a", 100, 150)...)
+	sink2 := newSink()
+	h = start(t, testOptions(state, sink2, testSource(path)))
+	h.waitCount(50)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), lines("a", 100, 150)) // zero duplicates after a graceful stop
+}
+
+func TestAgent_CrashRepeatsOnlyUnacknowledged(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 100)...)
+	sink1 := newSink()
+	sink1.ackLimit = 60 // the destination confirmed only 60 events before the crash
+	sink1.flushE = context.DeadlineExceeded
+	opts := testOptions(state, sink1, testSource(path))
+	opts.StopTimeout = 200 * time.Millisecond
+	h := start(t, opts)
+	h.waitCount(100)
+	time.Sleep(50 * time.Millisecond)
+	// A crash: copy the state file as it is on disk now, stop, put the copy back.
+	data, err := os.ReadFile(filepath.Join(state, checkpoint.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	if err := os.WriteFile(filepath.Join(state, checkpoint.FileName), data, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	sink2 := newSink()
+	h = start(t, testOptions(state, sink2, testSource(path)))
+	h.waitCount(40)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), lines("a", 60, 100))
+}
+
+func TestAgent_CheckpointOnlyOnAck(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 20)...)
+	sink := newSink()
+	sink.ackLimit = 0
+	opts := testOptions(state, sink, testSource(path))
+	opts.StopTimeout = 100 * time.Millisecond
+	h := start(t, opts)
+	h.waitCount(20)
+	h.stop()
+	st, err := checkpoint.Open(state, checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range st.Entries() {
+		if e.Offset != 0 {
+			t.Errorf("offset advanced without an ack: %+v", e)
+		}
+	}
+}
+
+func TestAgent_LongLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	long := strings.Repeat("x", 2*decode.MaxEventBytes+1234)
+	appendLines(t, path, "before", long, "after")
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(5)
+	h.stop()
+	got := sink.messages()
+	want := []string{"before", long[:1048376], long[1048376 : 2*1048376], long[2*1048376:], "after"}
+	if len(got) != len(want) {
+		t.Fatalf("got %d events, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d: %d bytes, want %d", i, len(got[i]), len(want[i]))
+		}
+	}
+}
+
+func TestAgent_IncompleteMultiLineAtStop(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, "first", "second", "  at frame 1", "  at frame 2")
+	sink := newSink()
+	opts := testOptions(t.TempDir(), sink, testSource(path))
+	opts.MultiLineFlush = time.Hour // only the stop can send the last event
+	h := start(t, opts)
+	h.waitCount(1)
+	time.Sleep(100 * time.Millisecond)
+	if n := sink.count(); n != 1 {
+		t.Fatalf("pending event sent before the stop: %q", sink.messages())
+	}
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"first", "second\n  at frame 1\n  at frame 2"})
+}
+
+func TestAgent_GlobPicksUpNewFile(t *testing.T) {
+	t.Run("Newest", func(t *testing.T) {
+		dir := t.TempDir()
+		appendLines(t, filepath.Join(dir, "old.log"), "never read: never the newest")
+		past := time.Now().Add(-time.Hour)
+		os.Chtimes(filepath.Join(dir, "old.log"), past, past)
+		appendLines(t, filepath.Join(dir, "a.log"), "a1")
+		sink := newSink()
+		h := start(t, testOptions(t.TempDir(), sink, testSource(filepath.Join(dir, "*.log"))))
+		h.waitCount(1)
+		appendLines(t, filepath.Join(dir, "b.log"), "b1")
+		h.waitCount(2)
+		appendLines(t, filepath.Join(dir, "a.log"), "a2") // an old newest file stays followed
+		h.waitCount(3)
+		h.stop()
+		assertExactly(t, sink.messages(), []string{"a1", "b1", "a2"})
+	})
+	t.Run("MultiLogsRecursive", func(t *testing.T) {
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "x", "y"), 0o755)
+		src := testSource(filepath.Join(dir, "**", "*.{log,txt}"))
+		src.PublishMultiLogs = true
+		src.GroupName = ""
+		appendLines(t, filepath.Join(dir, "x", "one.log"), "one")
+		appendLines(t, filepath.Join(dir, "x", "skip.gz"), "compressed: skipped")
+		sink := newSink()
+		h := start(t, testOptions(t.TempDir(), sink, src))
+		h.waitCount(1)
+		appendLines(t, filepath.Join(dir, "x", "y", "two.txt"), "two")
+		h.waitCount(2)
+		h.stop()
+		recs := sink.records()
+		groups := map[string]string{}
+		for _, r := range recs {
+			groups[r.ev.Message] = r.dest.Group
+		}
+		if len(recs) != 2 || groups["one"] != filepath.Join(dir, "x", "one.log") || groups["two"] != filepath.Join(dir, "x", "y", "two.txt") {
+			t.Fatalf("events/groups = %v", groups)
+		}
+	})
+}
+
+func TestAgent_UnreadableFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, "secret")
+	sink := newSink()
+	var logBuf syncBuffer
+	opts := testOptions(t.TempDir(), sink, testSource(path))
+	opts.Logger = newTestLogger(&logBuf)
+	a, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := true
+	var mu = &logBuf.mu
+	a.openFile = func(p string) (*os.File, error) {
+		mu.Lock()
+		d := denied
+		mu.Unlock()
+		if d {
+			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
+		}
+		return os.Open(p)
+	}
+	h := startAgent(t, a, sink)
+	time.Sleep(200 * time.Millisecond) // ten scans
+	if n := strings.Count(logBuf.String(), "cannot open log file"); n != 1 {
+		t.Fatalf("warnings = %d, want exactly 1; log:\n%s", n, logBuf.String())
+	}
+	mu.Lock()
+	denied = false
+	mu.Unlock()
+	h.waitCount(1)
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"secret"})
+}
+
+func TestAgent_DirectoryWhereFileWas(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	time.Sleep(100 * time.Millisecond)
+	os.Remove(path)
+	appendLines(t, path, lines("a", 0, 10)...)
+	h.waitCount(10)
+	// Now the file is replaced by a directory, then by a file again.
+	os.Remove(path)
+	os.Mkdir(path, 0o755)
+	time.Sleep(300 * time.Millisecond)
+	os.Remove(path)
+	appendLines(t, path, lines("b", 0, 10)...)
+	h.waitCount(20)
+	h.stop()
+	assertExactly(t, sink.messages(), append(lines("a", 0, 10), lines("b", 0, 10)...))
+}
+
+func TestAgent_BinaryGarbage(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	garbage := make([]byte, 300<<10)
+	x := uint32(12345)
+	for i := range garbage {
+		x = x*1664525 + 1013904223
+		garbage[i] = byte(x >> 24)
+		if garbage[i] == '\n' {
+			garbage[i] = 0xff
+		}
+	}
+	garbage[0] = 'G' // starts an event of its own
+	appendLines(t, path, "valid 1")
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(garbage)
+	f.WriteString("\n")
+	f.Close()
+	appendLines(t, path, "valid 2", "valid 3")
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(3)
+	waitFor(t, "valid 3", waitLong, func() bool { m := sink.messages(); return len(m) > 0 && m[len(m)-1] == "valid 3" })
+	h.stop()
+	var valid []string
+	total := 0
+	for _, m := range sink.messages() {
+		if strings.HasPrefix(m, "valid") {
+			valid = append(valid, m)
+		}
+		if !utf8Valid(m) {
+			t.Fatalf("invalid UTF-8 event")
+		}
+		total += len(m)
+	}
+	assertExactly(t, valid, []string{"valid 1", "valid 2", "valid 3"})
+	if total < len(garbage)/2 {
+		t.Errorf("garbage dropped: %d bytes of events for %d bytes of garbage", total, len(garbage))
+	}
+}
+
+func head(s []string) []string {
+	if len(s) > 6 {
+		return append(s[:6:6], "...")
+	}
+	return s
+}

@@ -1,0 +1,336 @@
+package agent
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/checkpoint"
+	"github.com/logwarden/logwarden/internal/decode"
+	"github.com/logwarden/logwarden/internal/pipeline"
+	"github.com/logwarden/logwarden/internal/tail"
+)
+
+// nowEvery: the read time is refreshed every this many lines (why: one clock
+// read per line costs more than the rest of a short line's handling).
+const nowEvery = 1024
+
+// tailer follows one path of one source: the file there now, and across
+// rotation the next file at that path, draining the old one first.
+type tailer struct {
+	a    *Agent
+	src  *source
+	path string
+	dest pipeline.Destination
+
+	stopAtEOF atomic.Bool
+
+	f     *os.File
+	id    tail.ID
+	fp    tail.Fingerprint
+	rd    *tail.Reader
+	proc  *decode.Processor
+	h     *checkpoint.Handle
+	now   time.Time
+	lines int
+
+	emitFn decode.EmitFunc
+	lineFn tail.LineFunc
+}
+
+// open opens the file at t.path and positions it: at its checkpoint if the
+// identity (device, inode and fingerprint) matches, else at byte 0.
+func (t *tailer) open() bool {
+	f, err := t.a.openFile(t.path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.a.warnOnce(t.path, "cannot open log file", err)
+		}
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		t.a.warnOnce(t.path, "cannot stat log file", err)
+		return false
+	}
+	if fi.IsDir() {
+		f.Close()
+		return false
+	}
+	t.a.clearWarn(t.path)
+	if t.proc == nil {
+		if t.proc, err = decode.NewProcessor(t.src.popts); err != nil {
+			f.Close() // compiled once in New already; cannot fail here
+			return false
+		}
+		t.emitFn = t.emit
+		t.lineFn = t.line
+	}
+	t.f, t.id, t.fp = f, tail.FileID(fi), tail.Fingerprint{}
+	key := checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}
+	var start int64
+	if e, ok := t.a.store.Lookup(key); ok {
+		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
+		if same, _ := fp.Matches(f); same && e.Offset <= fi.Size() {
+			start, t.fp = e.Offset, fp
+		}
+	}
+	if start > 0 {
+		t.a.log.Info("resuming file", keyPath, t.path, keyOffset, start)
+	}
+	t.h = t.a.store.Track(checkpoint.Entry{
+		Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino,
+		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
+	})
+	t.rd = tail.NewReader(f, start, t.src.newline, t.a.opts.MaxEventBytes)
+	t.a.busy(t.src.idx, t.id, 1)
+	return true
+}
+
+func (t *tailer) emit(ts int64, msg string, end int64, skip bool) error {
+	return t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, pipeline.Event{Timestamp: ts, Message: msg, Acker: t.h, Offset: end, Skip: skip})
+}
+
+func (t *tailer) line(line []byte, start, end int64, piece bool) error {
+	t.lines++
+	if t.lines%nowEvery == 0 {
+		t.now = time.Now()
+	}
+	return t.proc.Line(line, start, end, piece, t.now, t.emitFn)
+}
+
+func (t *tailer) read() (int64, error) {
+	t.now = time.Now()
+	return t.rd.ReadLines(t.a.stopping.Load, t.lineFn)
+}
+
+type fileState int
+
+const (
+	stateSame fileState = iota
+	stateTruncated
+	stateReplaced // the path names another file (rename+create, delete+recreate, symlink retarget)
+	stateGone     // the path names nothing
+)
+
+func (t *tailer) run() {
+	defer t.a.done(t)
+	timer := time.NewTimer(t.a.opts.PollInterval)
+	defer timer.Stop()
+	for {
+		// Check before reading: after a copytruncate the old offset must not
+		// be read in the new content.
+		switch t.check() {
+		case stateTruncated:
+			t.truncated()
+		case stateReplaced, stateGone:
+			t.drain()
+			if t.a.stopping.Load() {
+				t.stop()
+				return
+			}
+			t.retire()
+			if !t.open() {
+				return
+			}
+		}
+		n, err := t.read()
+		if err != nil && t.a.sinkCtx.Err() == nil && !t.a.stopping.Load() {
+			t.a.log.Warn("reading log file failed", keyPath, t.path, keyErr, err)
+		}
+		if t.a.stopping.Load() {
+			t.stop()
+			return
+		}
+		t.growFingerprint()
+		_ = t.proc.FlushIfQuiet(time.Now(), t.a.opts.MultiLineFlush, t.emitFn)
+		if n > 0 {
+			continue
+		}
+		if t.stopAtEOF.Load() {
+			t.drainFlush()
+			t.retire()
+			if err := os.Remove(t.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.a.log.Warn("auto_removal: cannot delete file", keyPath, t.path, keyErr, err)
+			}
+			return
+		}
+		timer.Reset(t.a.opts.PollInterval)
+		select {
+		case <-timer.C:
+		case <-t.a.stopCh:
+		}
+	}
+}
+
+// stop hands over the pending multi-line event at shutdown. An unterminated
+// line stays held: it is read again at the next start.
+func (t *tailer) stop() {
+	_ = t.proc.Flush(time.Now(), t.emitFn)
+	t.f.Close()
+}
+
+// check compares the path and the open file.
+func (t *tailer) check() fileState {
+	fi, err := os.Stat(t.path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return stateGone
+		}
+		return stateSame
+	}
+	if tail.FileID(fi) != t.id {
+		return stateReplaced
+	}
+	ofi, err := t.f.Stat()
+	if err != nil {
+		return stateSame
+	}
+	if ofi.Size() < t.rd.ReadOffset() {
+		return stateTruncated
+	}
+	if t.fp.Len > 0 {
+		if same, err := t.fp.Matches(t.f); err == nil && !same {
+			return stateTruncated
+		}
+	}
+	return stateSame
+}
+
+// growFingerprint extends the fingerprint over bytes read so far, up to its size.
+func (t *tailer) growFingerprint() {
+	off := t.rd.ReadOffset()
+	if t.fp.Len >= tail.FingerprintSize || off <= int64(t.fp.Len) {
+		return
+	}
+	n := min(off, tail.FingerprintSize)
+	buf := make([]byte, n)
+	if m, err := t.f.ReadAt(buf, 0); int64(m) < n || (err != nil && m < len(buf)) {
+		return
+	}
+	fp := tail.HashBytes(buf)
+	if t.fp.Len > 0 && tail.HashBytes(buf[:t.fp.Len]).Hash != t.fp.Hash {
+		return // the content changed under us: check() sees it as a truncation
+	}
+	t.fp = fp
+	t.h.SetFingerprint(fp.Len, fp.Hash, t.path)
+}
+
+// drain reads a rotated or deleted file until it stopped growing for
+// RotateGrace, then hands over its last partial line and pending event.
+func (t *tailer) drain() {
+	last := time.Now()
+	for !t.a.stopping.Load() {
+		n, err := t.read()
+		if err != nil {
+			break
+		}
+		now := time.Now()
+		if n > 0 {
+			last = now
+		} else if now.Sub(last) >= t.a.opts.RotateGrace {
+			break
+		}
+		_ = t.proc.FlushIfQuiet(now, t.a.opts.MultiLineFlush, t.emitFn)
+		select {
+		case <-time.After(t.a.opts.PollInterval):
+		case <-t.a.stopCh:
+		}
+	}
+	if !t.a.stopping.Load() {
+		t.drainFlush()
+	}
+}
+
+func (t *tailer) drainFlush() {
+	t.now = time.Now()
+	_ = t.rd.FlushPartial(t.lineFn)
+	_ = t.proc.Flush(t.now, t.emitFn)
+}
+
+// retire closes the current file once everything read from it was
+// acknowledged, in the background; its checkpoint is removed if the file is
+// deleted, else kept until it goes stale.
+func (t *tailer) retire() {
+	f, h, id, end := t.f, t.h, t.id, t.rd.Offset()
+	t.a.wg.Add(1)
+	go func() {
+		defer t.a.wg.Done()
+		acked := t.a.waitAcked(h, end)
+		deleted := false
+		if fi, err := f.Stat(); err == nil && tail.Links(fi) == 0 {
+			deleted = true
+		}
+		f.Close()
+		if acked {
+			h.Release(deleted)
+		}
+		t.a.busy(t.src.idx, id, -1)
+	}()
+}
+
+// truncated handles copytruncate: the rest of the old content is read from
+// the rotated copy when one is found next to the file, then the file is
+// read again from byte 0 under a new checkpoint generation.
+func (t *tailer) truncated() {
+	t.now = time.Now()
+	if cp := t.findCopy(); cp != nil {
+		rd := tail.NewReader(cp, t.rd.Offset(), t.src.newline, t.a.opts.MaxEventBytes)
+		_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
+		_ = rd.FlushPartial(t.lineFn)
+		cp.Close()
+	} else {
+		t.a.log.Warn("file truncated (copytruncate?) and no rotated copy found; lines written after the last read may be lost", keyPath, t.path, keyOffset, t.rd.Offset())
+		_ = t.rd.FlushPartial(t.lineFn)
+	}
+	_ = t.proc.Flush(t.now, t.emitFn)
+	t.fp = tail.Fingerprint{}
+	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
+	t.rd = tail.NewReader(t.f, 0, t.src.newline, t.a.opts.MaxEventBytes)
+}
+
+// findCopy looks next to the file for the copy copytruncate made: a regular
+// file that starts with the bytes of our fingerprint and is at least as long
+// as what was read. The most recently modified candidate wins.
+func (t *tailer) findCopy() *os.File {
+	if t.fp.Len == 0 {
+		return nil
+	}
+	dir := filepath.Dir(t.path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var best *os.File
+	var bestTime time.Time
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if p == t.path || (tail.Exclude{}).Excluded(p) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || fi.Size() < t.rd.Offset() || tail.FileID(fi) == t.id {
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if same, _ := t.fp.Matches(f); !same || (best != nil && !fi.ModTime().After(bestTime)) {
+			f.Close()
+			continue
+		}
+		if best != nil {
+			best.Close()
+		}
+		best, bestTime = f, fi.ModTime()
+	}
+	return best
+}

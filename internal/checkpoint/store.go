@@ -1,0 +1,291 @@
+package checkpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/fsutil"
+)
+
+// DefaultSaveInterval is how often a changed state is written (why: the
+// CloudWatch Agent coalesces at 100 ms; 200 ms keeps fsyncs to at most five a
+// second under load while a crash repeats at most that much acknowledged work).
+const DefaultSaveInterval = 200 * time.Millisecond
+
+// DefaultStaleAfter is how long an entry no running tailer owns is kept (why:
+// it lets a file rotated or replaced while the agent was down be recognised,
+// and then it is forgotten so the state file does not grow without bound).
+const DefaultStaleAfter = 72 * time.Hour
+
+// Options tunes a Store.
+type Options struct {
+	// SaveInterval: default DefaultSaveInterval.
+	SaveInterval time.Duration
+	// StaleAfter: default DefaultStaleAfter.
+	StaleAfter time.Duration
+	Logger     *slog.Logger
+}
+
+// Store holds every file's checkpoint and persists it.
+type Store struct {
+	path string
+	opts Options
+
+	mu      sync.Mutex
+	entries map[Key]Entry
+	live    map[Key]*Handle
+	dirty   bool
+	saveMu  sync.Mutex // serialises writes
+}
+
+// Open loads dir's state file (creating dir if needed) and removes temp files
+// a crash left behind. An unknown format version is an error.
+func Open(dir string, opts Options) (*Store, error) {
+	if opts.SaveInterval <= 0 {
+		opts.SaveInterval = DefaultSaveInterval
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = DefaultStaleAfter
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	s := &Store{path: filepath.Join(dir, FileName), opts: opts, entries: map[Key]Entry{}, live: map[Key]*Handle{}}
+	if err := fsutil.RemoveTemps(dir); err != nil {
+		return nil, fmt.Errorf("open checkpoint: %w", err)
+	}
+	data, err := os.ReadFile(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("read checkpoint: %w", err)
+	default:
+		entries, err := Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", s.path, err)
+		}
+		for _, e := range entries {
+			s.entries[e.Key()] = e
+		}
+	}
+	s.expire(time.Now())
+	return s, nil
+}
+
+// Path is the state file's path.
+func (s *Store) Path() string { return s.path }
+
+// Lookup returns the stored entry for k.
+func (s *Store) Lookup(k Key) (Entry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.live[k]; ok {
+		return h.entry(), true
+	}
+	e, ok := s.entries[k]
+	return e, ok
+}
+
+// Entries returns a snapshot of every entry (live ones with their acked offset).
+func (s *Store) Entries() []Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshotLocked()
+}
+
+func (s *Store) snapshotLocked() []Entry {
+	out := make([]Entry, 0, len(s.entries))
+	for k, e := range s.entries {
+		if h, ok := s.live[k]; ok {
+			e = h.entry()
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Track starts following e (its Offset is where acks start) and returns the
+// handle through which acks and fingerprint growth arrive. A previous handle
+// with the same key is retired: its late acks are ignored.
+func (s *Store) Track(e Entry) *Handle {
+	h := &Handle{s: s, key: e.Key()}
+	e.Updated = nowUnix()
+	h.e = e
+	h.acked.Store(e.Offset)
+	h.saved = e.Offset
+	s.mu.Lock()
+	if old, ok := s.live[h.key]; ok {
+		old.retired.Store(true)
+	}
+	s.live[h.key] = h
+	s.entries[h.key] = e
+	s.dirty = true
+	s.mu.Unlock()
+	return h
+}
+
+// Save writes the state file if anything changed since the last save.
+func (s *Store) Save() error {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	now := time.Now()
+	s.mu.Lock()
+	for k, h := range s.live {
+		off := h.acked.Load()
+		h.mu.Lock()
+		if off != h.saved || h.fpChanged {
+			h.e.Offset = off
+			h.e.Updated = now.Unix()
+			h.saved = off
+			h.fpChanged = false
+			s.dirty = true
+		}
+		s.entries[k] = h.e
+		h.mu.Unlock()
+	}
+	if s.expire(now) {
+		s.dirty = true
+	}
+	if !s.dirty {
+		s.mu.Unlock()
+		return nil
+	}
+	snap := s.snapshotLocked()
+	s.dirty = false
+	s.mu.Unlock()
+	data, err := Encode(snap)
+	if err == nil {
+		err = fsutil.WriteFileAtomic(s.path, data, 0o640)
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.dirty = true
+		s.mu.Unlock()
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// expire drops entries no live handle owns that were not updated within
+// StaleAfter. It reports whether it dropped any. s.mu must be held.
+func (s *Store) expire(now time.Time) bool {
+	cut := now.Add(-s.opts.StaleAfter).Unix()
+	dropped := false
+	for k, e := range s.entries {
+		if _, ok := s.live[k]; !ok && e.Updated < cut {
+			delete(s.entries, k)
+			dropped = true
+		}
+	}
+	return dropped
+}
+
+// Run saves every SaveInterval while something changed, until ctx ends; it
+// then saves once more. Save errors are logged once per distinct message.
+func (s *Store) Run(ctx context.Context) error {
+	t := time.NewTicker(s.opts.SaveInterval)
+	defer t.Stop()
+	var last string
+	for {
+		select {
+		case <-ctx.Done():
+			return s.Save()
+		case <-t.C:
+			if err := s.Save(); err != nil {
+				if msg := err.Error(); msg != last {
+					s.opts.Logger.Warn("checkpoint save failed; will retry", "err", err)
+					last = msg
+				}
+			} else {
+				last = ""
+			}
+		}
+	}
+}
+
+// Handle is one followed file's checkpoint. It implements pipeline.Acker.
+type Handle struct {
+	s       *Store
+	key     Key
+	acked   atomic.Int64
+	retired atomic.Bool
+
+	mu        sync.Mutex
+	e         Entry
+	saved     int64
+	fpChanged bool
+}
+
+// Ack records that everything up to offset was acknowledged. Acks arrive in
+// increasing order; a retired handle ignores them.
+func (h *Handle) Ack(offset int64) {
+	if h.retired.Load() {
+		return
+	}
+	h.acked.Store(offset)
+}
+
+// Acked is the acknowledged offset.
+func (h *Handle) Acked() int64 { return h.acked.Load() }
+
+// Entry is the handle's current entry.
+func (h *Handle) entry() Entry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := h.e
+	e.Offset = h.acked.Load()
+	return e
+}
+
+// SetFingerprint records a grown fingerprint (and the path the file is now seen at).
+func (h *Handle) SetFingerprint(n int, fp, path string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.e.FingerprintLen == n && h.e.Fingerprint == fp && h.e.Path == path {
+		return
+	}
+	h.e.FingerprintLen, h.e.Fingerprint, h.e.Path = n, fp, path
+	h.fpChanged = true
+}
+
+// Release stops tracking. With remove the entry is deleted (the file is gone
+// and fully acknowledged); otherwise it stays, with its last acked offset,
+// until it goes stale.
+func (h *Handle) Release(remove bool) {
+	s := h.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h.retired.Store(true)
+	if s.live[h.key] != h {
+		return
+	}
+	delete(s.live, h.key)
+	if remove {
+		delete(s.entries, h.key)
+	} else {
+		e := h.entry()
+		e.Updated = nowUnix()
+		s.entries[h.key] = e
+	}
+	s.dirty = true
+}
+
+// Retired reports whether a newer handle or Release replaced h.
+func (h *Handle) Retired() bool { return h.retired.Load() }
+
+// SourceKey builds Entry.Source from a collect_list entry's pattern and destination.
+func SourceKey(pattern, group, stream string) string {
+	return pattern + "|" + group + "|" + stream
+}
+
