@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"unicode/utf8"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logwarden/logwarden/internal/pipeline"
 )

@@ -288,4 +288,3 @@ func (h *Handle) Retired() bool { return h.retired.Load() }
 func SourceKey(pattern, group, stream string) string {
 	return pattern + "|" + group + "|" + stream
 }
-
