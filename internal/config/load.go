@@ -172,7 +172,8 @@ func decode(d document) (map[string]any, *Problem) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return nil, &Problem{File: d.name, Rule: fmt.Sprintf("is not valid JSON: %s at %s", se.Error(), position(d.data, se.Offset))}
+			// Offset counts the offending byte; point at it.
+			return nil, &Problem{File: d.name, Rule: fmt.Sprintf("is not valid JSON: %s at %s", se.Error(), position(d.data, se.Offset-1))}
 		case errors.As(err, &te):
 			return nil, &Problem{File: d.name, Rule: fmt.Sprintf("is not valid JSON: %s at %s", te.Error(), position(d.data, te.Offset))}
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -190,6 +191,9 @@ func decode(d document) (map[string]any, *Problem) {
 
 // position turns a byte offset into "line L, column C".
 func position(data []byte, off int64) string {
+	if off < 0 {
+		off = 0
+	}
 	if off > int64(len(data)) {
 		off = int64(len(data))
 	}
@@ -423,10 +427,15 @@ func checkFilter(path string, v any, out *[]Problem) {
 }
 
 // KnownEncoding reports whether name is an encoding the CloudWatch Agent
-// accepts: a WHATWG label, an IANA name, or one of its own spellings of UTF-8.
+// accepts (a WHATWG label, an IANA name, or one of its own spellings of
+// UTF-8) or the Korean code page cp949, which logwarden adds.
 func KnownEncoding(name string) bool {
 	switch strings.ToLower(name) {
 	case "utf-8", "utf8", "utf_8", "ascii":
+		return true
+	case "cp949", "ms949", "uhc":
+		// Korean Windows code page: not a WHATWG or IANA name, but what
+		// Korean servers write; x/text's EUC-KR decoder covers it.
 		return true
 	}
 	if _, err := htmlindex.Get(name); err == nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -54,11 +55,13 @@ func (e *ValidationError) Error() string {
 
 // showValue renders v as compact JSON, shortened to maxValueShown characters.
 func showValue(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	s := string(b)
+	s := strings.TrimSuffix(buf.String(), "\n")
 	if utf8.RuneCountInString(s) > maxValueShown {
 		r := []rune(s)
 		s = string(r[:maxValueShown]) + "…"

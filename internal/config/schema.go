@@ -157,17 +157,17 @@ var (
 			"matches": {kind: kindArray, minItems: 1, unique: true, items: &rule{kind: kindObject, extra: &rule{kind: kindString}}},
 		}}
 
-	collectList = func(item *rule) *rule {
-		return &rule{kind: kindObject, closed: true, required: []string{"collect_list"}, props: map[string]*rule{
+	collectList = func(name string, item *rule) *rule {
+		return &rule{kind: kindObject, closed: true, objectName: name, required: []string{"collect_list"}, props: map[string]*rule{
 			"collect_list": {kind: kindArray, items: item, minItems: 1, maxItems: maxCollectListItems, unique: true},
 		}}
 	}
 
 	logsRule = &rule{kind: kindObject, closed: true, objectName: "logs", anyOf: []string{"logs_collected", "metrics_collected"}, props: map[string]*rule{
 		"logs_collected": {kind: kindObject, closed: true, objectName: "logs_collected", minProps: 1, props: map[string]*rule{
-			"files":          collectList(fileEntryRule),
-			"windows_events": collectList(windowsEntryRule),
-			"journald":       collectList(journaldEntryRule),
+			"files":          collectList("files", fileEntryRule),
+			"windows_events": collectList("windows_events", windowsEntryRule),
+			"journald":       collectList("journald", journaldEntryRule),
 			"application_signals": {kind: kindObject, props: map[string]*rule{
 				"log_group_name":  nameRule,
 				"log_stream_name": nameRule,
