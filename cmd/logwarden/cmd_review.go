@@ -2,11 +2,250 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/review"
+	"github.com/logwarden/logwarden/internal/review/evidence"
+	"github.com/logwarden/logwarden/internal/review/policy"
+	"github.com/logwarden/logwarden/internal/review/report"
 )
 
-// runReview is a placeholder until the review command lands.
-func runReview(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("review: not implemented yet")
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// readerOptions is what the source flags say about where the logs are.
+type readerOptions struct {
+	Mode      string // files, server, cloudwatch
+	Root      string
+	Endpoint  string
+	Region    string
+	LogGroups []string
+	Start     time.Time
+	End       time.Time
+	Zone      *time.Location
+	Progress  io.Writer
+}
+
+// newReviewReader builds the reader for the chosen source; cmd_review_source.go
+// wires internal/review/source into it.
+var newReviewReader = func(o readerOptions) (review.Reader, error) {
+	return nil, fmt.Errorf("review: source %q is not available in this build", o.Mode)
+}
+
+func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "policy":
+			return runReviewPolicy(args[1:], stdout, stderr)
+		case "ack":
+			return runReviewAck(args[1:], stdout, stderr)
+		case "verify":
+			return runReviewVerify(args[1:], stdout, stderr)
+		}
+	}
+	fs := flag.NewFlagSet("review", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `Usage: logwarden review --period YYYY-MM --out DIR [flags]
+       logwarden review policy print [--lang ko|en] [--json]
+       logwarden review ack REPORTDIR --role 담당|검토|승인 --name NAME [--comment TEXT] [--finding KEY=정상확인|조치완료|조치중 ...]
+       logwarden review verify REPORTDIR [--prev DIR]
+
+Writes the U-43 periodic log review report (report.json, report.md, report.html,
+report.pdf, manifest.json) for one month. Flags:`)
+		fs.PrintDefaults()
+	}
+	period := fs.String("period", "", "month to review, YYYY-MM (required)")
+	mode := fs.String("source", "files", "where the logs are: files, server or cloudwatch")
+	root := fs.String("root", "/", "files: root of the host tree to review (DIR/var/log/secure ...)")
+	endpoint := fs.String("endpoint", "", "server/cloudwatch: CloudWatch Logs endpoint URL (server default http://127.0.0.1:4586)")
+	region := fs.String("region", "", "cloudwatch: AWS region")
+	var groups stringList
+	fs.Var(&groups, "log-group", "server/cloudwatch: log group to read (repeatable)")
+	policyFile := fs.String("policy", "", "policy file (default: the built-in criteria; see 'review policy print')")
+	lang := fs.String("lang", "ko", "report language: ko or en")
+	tz := fs.String("tz", "", "time zone of the period and business hours (default: the policy's, Asia/Seoul)")
+	out := fs.String("out", "", "output directory (required)")
+	prev := fs.String("prev", "", "previous period's report directory (default: found beside --out)")
+	reportDate := fs.String("report-date", "", "report date printed in the header, YYYY-MM-DD (default: left blank)")
+	noPDF := fs.Bool("no-pdf", false, "do not print report.pdf")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("review: unexpected argument %q", fs.Arg(0))}
+	}
+	if *period == "" || *out == "" {
+		return usageError{"review: --period and --out are required"}
+	}
+	if *lang != "ko" && *lang != "en" {
+		return usageError{fmt.Sprintf("review: --lang %q is not ko or en", *lang)}
+	}
+	if *reportDate != "" {
+		if _, err := time.Parse("2006-01-02", *reportDate); err != nil {
+			return usageError{fmt.Sprintf("review: --report-date %q is not YYYY-MM-DD", *reportDate)}
+		}
+	}
+	pol := policy.Default()
+	polSrc := "built-in"
+	if *policyFile != "" {
+		p, err := policy.Load(*policyFile)
+		if err != nil {
+			return err
+		}
+		pol, polSrc = p, *policyFile
+	}
+	if *tz != "" {
+		pol.Timezone = *tz
+		if err := pol.Validate(); err != nil {
+			return usageError{fmt.Sprintf("review: --tz: %v", err)}
+		}
+	}
+	start, end, err := review.ParsePeriod(*period, pol.Location())
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	switch *mode {
+	case "files", "server", "cloudwatch":
+	default:
+		return usageError{fmt.Sprintf("review: --source %q is not files, server or cloudwatch", *mode)}
+	}
+	read, err := newReviewReader(readerOptions{Mode: *mode, Root: *root, Endpoint: *endpoint, Region: *region,
+		LogGroups: groups, Start: start, End: end, Zone: pol.Location(), Progress: stderr})
+	if err != nil {
+		return err
+	}
+	res, err := review.Run(ctx, review.Options{
+		Period: *period, Policy: pol, PolicySource: polSrc, Read: read, Mode: *mode, OutDir: *out, PrevDir: *prev,
+		Lang: *lang, ToolVersion: Version, ReportDate: *reportDate, Progress: stderr, NoPDF: *noPDF,
+	})
+	if err != nil {
+		return err
+	}
+	o := res.Report.Overall
+	fmt.Fprintf(stdout, "%s %s: %s (pass %d, notice %d, finding %d, n/a %d), open findings %d, lowest coverage %d.%d%%\n",
+		res.Report.DocumentNo, res.Report.Period.Label, report.VerdictText(o.Verdict, "en"), o.Pass, o.Notice, o.Finding, o.NA,
+		o.OpenFindings, o.CoveragePermille/10, o.CoveragePermille%10)
+	fmt.Fprintf(stdout, "wrote %s (report.json sha256 %s)\n", res.Dir, res.ReportSHA256)
+	if res.PDFErr != nil && !*noPDF {
+		fmt.Fprintf(stderr, "review: report.pdf not written: %v (the other artefacts are complete)\n", res.PDFErr)
+	}
+	return nil
+}
+
+func runReviewPolicy(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "print" {
+		return usageError{"review policy: want 'review policy print [--lang ko|en] [--json]'"}
+	}
+	fs := flag.NewFlagSet("review policy print", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	lang := fs.String("lang", "ko", "comment language: ko or en")
+	asJSON := fs.Bool("json", false, "print plain JSON without comments")
+	file := fs.String("policy", "", "print this policy file (after defaults and validation) instead of the built-in one")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *lang != "ko" && *lang != "en" {
+		return usageError{fmt.Sprintf("review policy print: --lang %q is not ko or en", *lang)}
+	}
+	p := policy.Default()
+	if *file != "" {
+		var err error
+		if p, err = policy.Load(*file); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		_, err := stdout.Write(p.JSON())
+		return err
+	}
+	_, err := stdout.Write(p.Commented(*lang))
+	return err
+}
+
+// interleaved splits args into flags and positional arguments, so that the
+// report directory may come before or after the flags.
+func interleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func runReviewAck(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("review ack", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	role := fs.String("role", "", "담당 (prepared), 검토 (reviewed) or 승인 (approved)")
+	name := fs.String("name", "", "name of the person signing (required)")
+	emp := fs.String("employee-id", "", "employee id")
+	decision := fs.String("decision", "", "the person's decision, e.g. 확인 or 조치요구 (never filled in by the tool)")
+	comment := fs.String("comment", "", "comment")
+	var findings stringList
+	fs.Var(&findings, "finding", "KEY=STATUS[:NOTE] disposition of a findings-register entry (정상확인, 조치완료, 조치중); repeatable")
+	pos, err := interleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"review ack: want exactly one REPORTDIR"}
+	}
+	in := evidence.AckInput{Role: *role, Name: *name, EmployeeID: *emp, Decision: *decision, Comment: *comment}
+	for _, f := range findings {
+		k, rest, ok := strings.Cut(f, "=")
+		if !ok {
+			return usageError{fmt.Sprintf("review ack: --finding %q is not KEY=STATUS", f)}
+		}
+		st, note, _ := strings.Cut(rest, ":")
+		in.Findings = append(in.Findings, evidence.Disposition{Key: k, Status: st, Note: note})
+	}
+	s, err := evidence.Ack(pos[0], in, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "recorded sign-off %d: %s %s at %s (entry sha256 %s)\n", s.Seq, s.Role, s.Name, s.Time.Format(time.RFC3339), s.EntrySHA256)
+	return nil
+}
+
+func runReviewVerify(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("review verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	prev := fs.String("prev", "", "previous period's report directory (default: found beside REPORTDIR)")
+	pos, err := interleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"review verify: want exactly one REPORTDIR"}
+	}
+	if st, err := os.Stat(pos[0]); err != nil || !st.IsDir() {
+		return fmt.Errorf("review verify: %s is not a directory", pos[0])
+	}
+	res := evidence.Verify(pos[0], evidence.VerifyOptions{PrevDir: *prev})
+	for _, c := range res.Checks {
+		mark := "OK  "
+		if !c.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.Name, c.Msg)
+	}
+	if !res.OK() {
+		return exitError{code: 1, msg: "review verify: FAILED: " + strings.Join(res.Failures(), "; ")}
+	}
+	fmt.Fprintln(stdout, "verified")
+	return nil
 }

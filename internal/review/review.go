@@ -25,22 +25,23 @@ import (
 	"github.com/logwarden/logwarden/internal/review/report"
 )
 
-// Input is one log input. Read calls emit for every record in input order
-// (emit returns false to stop early) and returns what the manifest lists
-// about the input: path, size, SHA-256 of the bytes read, byte range,
-// counts. The source package provides the real inputs (files, the embedded
-// server, CloudWatch Logs).
-type Input interface {
-	Name() string
-	Read(ctx context.Context, emit func(*parse.Record) bool) (report.Input, error)
-}
+// Reader streams every record of every input to fn, input by input and in
+// input order, and returns one manifest row per input (path, size, SHA-256,
+// byte range, counts). When fn returns ErrStop the reader stops and returns
+// what it has. The source package provides the real readers (files, the
+// embedded server, CloudWatch Logs); it may be called twice (the second
+// time to quote evidence lines).
+type Reader func(ctx context.Context, fn func(*parse.Record) error) ([]report.Input, error)
+
+// ErrStop, returned by a Reader's callback, ends the read early without error.
+var ErrStop = errors.New("stop reading")
 
 // Options configure one review.
 type Options struct {
 	Period       string // YYYY-MM
 	Policy       *policy.Policy
 	PolicySource string // "built-in" or the policy file name
-	Inputs       []Input
+	Read         Reader
 	Mode         string // files, server, cloudwatch
 	OutDir       string
 	// PrevDir is the previous period's report directory; when empty the
@@ -183,30 +184,29 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	if prev != nil && prev.rep.Baseline != nil {
 		eng.SetBaseline(prev.rep.Baseline)
 	}
-	var inputs []report.Input
-	for _, in := range opt.Inputs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		eng.AddSource(in.Name())
-		var n int64
-		logf(opt.Progress, "review: reading %s", in.Name())
-		info, err := in.Read(ctx, func(r *parse.Record) bool {
-			eng.Add(r)
-			n++
-			if n%progressEvery == 0 {
-				logf(opt.Progress, "review: %s: %d records", in.Name(), n)
+	var n int64
+	last := ""
+	inputs, err := opt.Read(ctx, func(r *parse.Record) error {
+		if r.Source != last {
+			if last != "" {
+				logf(opt.Progress, "review: %s done", last)
 			}
-			return true
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", in.Name(), err)
+			last = r.Source
+			logf(opt.Progress, "review: reading %s", last)
 		}
-		if info.Source == "" {
-			info.Source = in.Name()
+		eng.Add(r)
+		n++
+		if n%progressEvery == 0 {
+			logf(opt.Progress, "review: %d records", n)
 		}
-		inputs = append(inputs, info)
-		logf(opt.Progress, "review: %s: %d records", in.Name(), n)
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrStop) {
+		return nil, fmt.Errorf("read inputs: %w", err)
+	}
+	logf(opt.Progress, "review: %d records from %d inputs", n, len(inputs))
+	for _, in := range inputs {
+		eng.AddSource(in.Source)
 	}
 	slices.SortFunc(inputs, func(a, b report.Input) int { return cmp.Compare(a.Source, b.Source) })
 	results := eng.Results()
@@ -235,7 +235,7 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	if prev != nil {
 		rep.Previous = &report.Previous{Period: prev.rep.Period.Label, ReportSHA256: prev.sha}
 	}
-	rep.Extracts, err = extracts(ctx, opt.Inputs, results)
+	rep.Extracts, err = extracts(ctx, opt.Read, results)
 	if err != nil {
 		return nil, err
 	}
@@ -391,8 +391,8 @@ func overall(results []check.Result, cov []check.SourceCoverage, reg []report.En
 	return o
 }
 
-// extracts re-reads the inputs that findings point into and quotes the lines.
-func extracts(ctx context.Context, inputs []Input, results []check.Result) ([]report.Extract, error) {
+// extracts re-reads the inputs and quotes the lines findings point at.
+func extracts(ctx context.Context, read Reader, results []check.Result) ([]report.Extract, error) {
 	want := map[string]map[int64]bool{}
 	n := 0
 	for _, r := range results {
@@ -414,25 +414,23 @@ func extracts(ctx context.Context, inputs []Input, results []check.Result) ([]re
 			}
 		}
 	}
-	var out []report.Extract
-	for _, in := range inputs {
-		lines := want[in.Name()]
-		var maxLine int64
-		for l := range lines {
-			maxLine = max(maxLine, l)
-		}
-		if len(lines) == 0 {
-			continue
-		}
-		_, err := in.Read(ctx, func(r *parse.Record) bool {
-			if r.Source == in.Name() && lines[r.Line] {
-				out = append(out, report.Extract{Source: r.Source, Line: r.Line, Text: r.Raw})
+	out := []report.Extract{}
+	if n == 0 {
+		return out, nil
+	}
+	left := n
+	_, err := read(ctx, func(r *parse.Record) error {
+		if lines := want[r.Source]; lines[r.Line] {
+			out = append(out, report.Extract{Source: r.Source, Line: r.Line, Text: r.Raw})
+			delete(lines, r.Line)
+			if left--; left == 0 {
+				return ErrStop
 			}
-			return r.Line < maxLine
-		})
-		if err != nil {
-			return nil, fmt.Errorf("quote evidence from %s: %w", in.Name(), err)
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrStop) {
+		return nil, fmt.Errorf("quote evidence: %w", err)
 	}
 	slices.SortFunc(out, func(a, b report.Extract) int {
 		if c := cmp.Compare(a.Source, b.Source); c != 0 {
@@ -440,10 +438,6 @@ func extracts(ctx context.Context, inputs []Input, results []check.Result) ([]re
 		}
 		return cmp.Compare(a.Line, b.Line)
 	})
-	out = slices.CompactFunc(out, func(a, b report.Extract) bool { return a.Source == b.Source && a.Line == b.Line })
-	if out == nil {
-		out = []report.Extract{}
-	}
 	return out, nil
 }
 
