@@ -233,7 +233,7 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	rep.Register = register(results, prev, opt.Period)
 	rep.Overall = overall(results, cov, rep.Register)
 	if prev != nil {
-		rep.Previous = &report.Previous{Period: prev.rep.Period.Label, ReportSHA256: prev.sha}
+		rep.Previous = &report.Previous{Period: prev.rep.Period.Label, ReportSHA256: prev.sha, Dir: filepath.Base(filepath.Clean(prev.dir))}
 	}
 	rep.Extracts, err = extracts(ctx, opt.Read, results)
 	if err != nil {

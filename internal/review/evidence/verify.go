@@ -123,6 +123,12 @@ func verifyChain(res *Result, dir string, rep *report.Report, opt VerifyOptions)
 		return
 	}
 	prev := opt.PrevDir
+	if prev == "" && rep.Previous.Dir != "" {
+		d := filepath.Join(filepath.Dir(filepath.Clean(dir)), filepath.Base(rep.Previous.Dir))
+		if _, err := os.Stat(filepath.Join(d, ReportJSON)); err == nil {
+			prev = d
+		}
+	}
 	if prev == "" {
 		prev = findPeriodDir(filepath.Dir(filepath.Clean(dir)), rep.Previous.Period, dir)
 	}

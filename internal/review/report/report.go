@@ -167,6 +167,8 @@ type Extract struct {
 type Previous struct {
 	Period       string `json:"period"`
 	ReportSHA256 string `json:"report_sha256"`
+	// Dir is the previous report directory's name (a sibling of this one).
+	Dir string `json:"dir,omitempty"`
 }
 
 // JSON encodes the report canonically: two-space indented, struct fields in
