@@ -1,0 +1,93 @@
+package agent
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/pipeline"
+)
+
+// countingSink acknowledges every event at once and counts them.
+type countingSink struct {
+	n     atomic.Int64
+	bytes atomic.Int64
+}
+
+func (s *countingSink) Put(_ context.Context, _ pipeline.Destination, ev pipeline.Event) error {
+	s.n.Add(1)
+	s.bytes.Add(int64(len(ev.Message)))
+	if ev.Acker != nil {
+		ev.Acker.Ack(ev.Offset)
+	}
+	return nil
+}
+
+func (s *countingSink) Flush(context.Context) error { return nil }
+
+// writeSyslog writes n syslog-style lines of exactly 121 bytes (with "\n").
+func writeSyslog(tb testing.TB, path string, n int) int64 {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for i := 0; i < n; i++ {
+		// 15 + 1 + 11 + 1 + 13 + ... padded to 120 characters.
+		line := fmt.Sprintf("Nov 26 05:09:%02d ip-10-0-0-1 sshd[%05d]: Accepted publickey for ec2-user from 10.0.%d.%d port %05d ssh2: RSA SHA256:",
+			i%60, i%100000, (i/256)%256, i%256, i%65536)
+		for len(line) < 120 {
+			line += "x"
+		}
+		w.WriteString(line[:120])
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	f.Close()
+	return int64(n) * 121
+}
+
+// BenchmarkAgent measures the read side end to end: a file of 121-byte
+// syslog lines, through tail, decode and the agent, into a sink that
+// acknowledges at once. MB/s is per run of the whole file.
+func BenchmarkAgent(b *testing.B) {
+	const lines = 500_000 // ~58 MiB
+	path := filepath.Join(b.TempDir(), "syslog")
+	size := writeSyslog(b, path, lines)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sink := &countingSink{}
+		opts := testOptions(b.TempDir(), nil, testSource(path))
+		opts.Sink = sink
+		opts.CheckpointInterval = 200 * time.Millisecond
+		a, err := New(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		for sink.n.Load() < lines-1 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		if got := sink.n.Load(); got != lines {
+			b.Fatalf("events = %d, want %d", got, lines)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
+}
