@@ -108,7 +108,7 @@ func TestHandle_RetiredIgnoresAcks(t *testing.T) {
 	old := s.Track(Entry{Source: "s", Dev: 1, Inode: 1})
 	old.Ack(500)
 	gen2 := s.Track(Entry{Source: "s", Dev: 1, Inode: 1}) // after a copytruncate
-	old.Ack(900)                                         // a late ack for the old content
+	old.Ack(900)                                          // a late ack for the old content
 	gen2.Ack(30)
 	s.Save()
 	e, _ := s.Lookup(Key{Source: "s", Dev: 1, Inode: 1})
