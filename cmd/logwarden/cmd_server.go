@@ -2,11 +2,45 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+
+	"github.com/logwarden/logwarden/internal/server"
 )
 
-// runServer is a placeholder until the server command lands.
-func runServer(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("server: not implemented yet")
+// runServer runs `logwarden server`: the CloudWatch Logs API over a durable
+// local store, until ctx is cancelled (Ctrl-C or SIGTERM).
+func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var opts server.Options
+	var debug bool
+	fs.StringVar(&opts.Listen, "listen", server.DefaultListen, "address to listen on")
+	fs.StringVar(&opts.DataDir, "data", server.DefaultDataDir(), "store directory")
+	fs.StringVar(&opts.AuthFile, "auth", "", "credentials file (lines \"ACCESS_KEY_ID SECRET [SESSION_TOKEN]\"); verify SigV4 signatures")
+	fs.StringVar(&opts.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&opts.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&opts.InsecureListenAnywhere, "insecure-listen-anywhere", false, "allow a non-loopback address without --auth")
+	fs.BoolVar(&debug, "debug", false, "log every rejected request")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("server: unexpected argument %q", fs.Arg(0))}
+	}
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return server.Run(ctx, opts, func(addr string) {
+		scheme := "http"
+		if opts.TLSCert != "" {
+			scheme = "https"
+		}
+		fmt.Fprintf(stdout, "logwarden server listening on %s://%s (data in %s)\n", scheme, addr, opts.DataDir)
+		fmt.Fprintf(stdout, "try: aws logs describe-log-groups --endpoint-url %s://%s --region us-east-1\n", scheme, addr)
+	})
 }

@@ -554,3 +554,9 @@ func (s *Store) lookup(groupName, streamName string) (*group, *stream, error) {
 	}
 	return g, st, nil
 }
+
+// CheckStream returns ErrGroupNotFound or ErrStreamNotFound unless the stream exists.
+func (s *Store) CheckStream(groupName, streamName string) error {
+	_, _, err := s.lookup(groupName, streamName)
+	return err
+}

@@ -82,8 +82,8 @@ func VerifyDir(ctx context.Context, dir string) (*Report, error) {
 }
 
 type batchCheck struct {
-	rec    chainRecord
-	h      hash.Hash
+	rec     chainRecord
+	h       hash.Hash
 	seen    uint32
 	expect  uint64 // next sequence number expected
 	missing uint64

@@ -1,0 +1,663 @@
+package server
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/logwarden/logwarden/internal/query"
+	"github.com/logwarden/logwarden/internal/store"
+)
+
+type opFunc func(s *Server, rc *reqCtx, body []byte) (any, *APIError)
+
+var operations map[string]opFunc
+
+func init() {
+	operations = map[string]opFunc{
+		"CreateLogGroup":        (*Server).createLogGroup,
+		"DeleteLogGroup":        (*Server).deleteLogGroup,
+		"DescribeLogGroups":     (*Server).describeLogGroups,
+		"CreateLogStream":       (*Server).createLogStream,
+		"DeleteLogStream":       (*Server).deleteLogStream,
+		"DescribeLogStreams":    (*Server).describeLogStreams,
+		"PutLogEvents":          (*Server).putLogEvents,
+		"GetLogEvents":          (*Server).getLogEvents,
+		"FilterLogEvents":       (*Server).filterLogEvents,
+		"PutRetentionPolicy":    (*Server).putRetentionPolicy,
+		"DeleteRetentionPolicy": (*Server).deleteRetentionPolicy,
+		"TagResource":           (*Server).tagResource,
+		"UntagResource":         (*Server).untagResource,
+		"ListTagsForResource":   (*Server).listTagsForResource,
+		"TagLogGroup":           (*Server).tagLogGroup,
+		"UntagLogGroup":         (*Server).untagLogGroup,
+		"ListTagsLogGroup":      (*Server).listTagsLogGroup,
+	}
+}
+
+type empty struct{}
+
+func (s *Server) groupARN(rc *reqCtx, name string) string {
+	return "arn:aws:logs:" + rc.region + ":" + s.acct + ":log-group:" + name
+}
+
+// groupFromARN returns the group name of a log group ARN (with or without :*).
+func groupFromARN(arn string) (string, bool) {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "logs" || !strings.HasPrefix(parts[5], "log-group") {
+		return "", false
+	}
+	rest := strings.TrimPrefix(parts[5]+":"+parts[6], "log-group:")
+	rest = strings.TrimSuffix(rest, ":*")
+	if rest == "" || strings.Contains(rest, ":") {
+		return "", false
+	}
+	return rest, true
+}
+
+// groupRef validates logGroupName / logGroupIdentifier (exactly one) and
+// returns the group name.
+func groupRef(v *validation, name, ident *string) (string, *APIError) {
+	v.str(name, "logGroupName", false, 1, maxNameLen, groupNamePattern)
+	v.str(ident, "logGroupIdentifier", false, 1, maxIdentifierLen, identifierPattern)
+	if e := v.err(); e != nil {
+		return "", e
+	}
+	switch {
+	case name != nil && ident != nil:
+		return "", newErr(codeInvalidParameter, msgNameAndIdentifier)
+	case name != nil:
+		return *name, nil
+	case ident != nil:
+		if strings.HasPrefix(*ident, "arn:") {
+			g, ok := groupFromARN(*ident)
+			if !ok {
+				return "", newErr(codeInvalidParameter, "Invalid log group identifier: %s", *ident)
+			}
+			return g, nil
+		}
+		return *ident, nil
+	}
+	return "", newErr(codeInvalidParameter, msgNoNameNoIdentifier)
+}
+
+// --- log groups ---
+
+type createLogGroupIn struct {
+	LogGroupName              *string           `json:"logGroupName"`
+	KmsKeyID                  *string           `json:"kmsKeyId"`
+	Tags                      map[string]string `json:"tags"`
+	LogGroupClass             *string           `json:"logGroupClass"`
+	DeletionProtectionEnabled *bool             `json:"deletionProtectionEnabled"`
+}
+
+func (s *Server) createLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
+	var in createLogGroupIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	v.str(in.KmsKeyID, "kmsKeyId", false, 0, 256, nil)
+	v.enum(in.LogGroupClass, "logGroupClass", groupClasses)
+	validateTags(&v, in.Tags, "tags")
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	if strings.HasPrefix(strings.ToLower(*in.LogGroupName), "aws/") {
+		return nil, newErr(codeInvalidParameter, msgReservedPrefix)
+	}
+	if len(in.Tags) > maxTags {
+		return nil, tooManyTags(s.groupARN(rc, *in.LogGroupName))
+	}
+	spec := store.GroupSpec{Name: *in.LogGroupName, Tags: in.Tags}
+	if in.KmsKeyID != nil {
+		spec.KmsKeyID = *in.KmsKeyID
+	}
+	if in.LogGroupClass != nil {
+		spec.Class = *in.LogGroupClass
+	}
+	if in.DeletionProtectionEnabled != nil {
+		spec.DeletionProtection = *in.DeletionProtectionEnabled
+	}
+	return empty{}, storeErr(s.st.CreateGroup(spec))
+}
+
+type groupNameIn struct {
+	LogGroupName *string `json:"logGroupName"`
+}
+
+func (s *Server) deleteLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
+	var in groupNameIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	g, err := s.st.Group(*in.LogGroupName)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if g.DeletionProtection {
+		return nil, newErr(codeValidation, "Log group %s has deletion protection enabled.", g.Name)
+	}
+	return empty{}, storeErr(s.st.DeleteGroup(*in.LogGroupName))
+}
+
+type describeLogGroupsIn struct {
+	LogGroupNamePrefix  *string  `json:"logGroupNamePrefix"`
+	LogGroupNamePattern *string  `json:"logGroupNamePattern"`
+	LogGroupIdentifiers []string `json:"logGroupIdentifiers"`
+	LogGroupClass       *string  `json:"logGroupClass"`
+	Limit               *int64   `json:"limit"`
+	NextToken           *string  `json:"nextToken"`
+}
+
+type logGroupOut struct {
+	LogGroupName              string  `json:"logGroupName"`
+	CreationTime              int64   `json:"creationTime"`
+	RetentionInDays           int32   `json:"retentionInDays,omitempty"`
+	MetricFilterCount         *int    `json:"metricFilterCount,omitempty"`
+	Arn                       string  `json:"arn"`
+	StoredBytes               *int64  `json:"storedBytes,omitempty"`
+	KmsKeyID                  string  `json:"kmsKeyId,omitempty"`
+	LogGroupClass             string  `json:"logGroupClass,omitempty"`
+	LogGroupArn               string  `json:"logGroupArn,omitempty"`
+	DeletionProtectionEnabled *bool   `json:"deletionProtectionEnabled,omitempty"`
+	DataProtectionStatus      *string `json:"dataProtectionStatus,omitempty"`
+}
+
+type describeLogGroupsOut struct {
+	LogGroups []logGroupOut `json:"logGroups"`
+	NextToken string        `json:"nextToken,omitempty"`
+}
+
+const (
+	// describeLimit is the default and largest page of the Describe operations.
+	describeLimit = 50
+	// maxIdentifiers is the most logGroupIdentifiers DescribeLogGroups takes.
+	maxIdentifiers = 50
+)
+
+func (s *Server) describeLogGroups(rc *reqCtx, body []byte) (any, *APIError) {
+	var in describeLogGroupsIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupNamePrefix, "logGroupNamePrefix", false, 1, maxNameLen, groupNamePattern)
+	v.str(in.LogGroupNamePattern, "logGroupNamePattern", false, 0, maxNameLen, groupPatternPattern)
+	v.enum(in.LogGroupClass, "logGroupClass", groupClasses)
+	v.intRange(in.Limit, "limit", false, 1, describeLimit)
+	if in.LogGroupIdentifiers != nil && (len(in.LogGroupIdentifiers) < 1 || len(in.LogGroupIdentifiers) > maxIdentifiers) {
+		c := "Member must have length greater than or equal to 1"
+		if len(in.LogGroupIdentifiers) > maxIdentifiers {
+			c = fmt.Sprintf("Member must have length less than or equal to %d", maxIdentifiers)
+		}
+		v.fail("'["+strings.Join(in.LogGroupIdentifiers, ", ")+"]'", "logGroupIdentifiers", c)
+	}
+	for i := range in.LogGroupIdentifiers {
+		v.str(&in.LogGroupIdentifiers[i], fmt.Sprintf("logGroupIdentifiers.%d.member", i+1), false, 1, maxIdentifierLen, identifierPattern)
+	}
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	if in.LogGroupNamePrefix != nil && in.LogGroupNamePattern != nil {
+		return nil, newErr(codeInvalidParameter, "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
+	}
+	if in.LogGroupIdentifiers != nil && (in.LogGroupNamePrefix != nil || in.LogGroupNamePattern != nil) {
+		return nil, newErr(codeInvalidParameter, "LogGroup identifiers cannot be combined with a LogGroup name prefix or pattern.")
+	}
+	limit := describeLimit
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	after := ""
+	if in.NextToken != nil {
+		var ok bool
+		if after, ok = decodeNameToken(*in.NextToken, 'g'); !ok {
+			return nil, newErr(codeInvalidParameter, msgBadToken)
+		}
+	}
+	prefix := ""
+	if in.LogGroupNamePrefix != nil {
+		prefix = *in.LogGroupNamePrefix
+	}
+	var wanted map[string]bool
+	if in.LogGroupIdentifiers != nil {
+		wanted = map[string]bool{}
+		for _, id := range in.LogGroupIdentifiers {
+			if g, ok := groupFromARN(id); ok {
+				wanted[g] = true
+			} else {
+				wanted[id] = true
+			}
+		}
+	}
+	out := describeLogGroupsOut{LogGroups: []logGroupOut{}}
+	for _, g := range s.st.Groups(prefix) {
+		if g.Name <= after && in.NextToken != nil {
+			continue
+		}
+		if wanted != nil && !wanted[g.Name] {
+			continue
+		}
+		if in.LogGroupNamePattern != nil && !strings.Contains(g.Name, *in.LogGroupNamePattern) {
+			continue
+		}
+		if in.LogGroupClass != nil && g.Class != *in.LogGroupClass {
+			continue
+		}
+		if len(out.LogGroups) == limit {
+			out.NextToken = encodeNameToken('g', out.LogGroups[limit-1].LogGroupName)
+			break
+		}
+		arn := s.groupARN(rc, g.Name)
+		o := logGroupOut{LogGroupName: g.Name, CreationTime: g.CreationTime, Arn: arn + ":*"}
+		if in.LogGroupNamePattern == nil {
+			zero, bytes := 0, g.StoredBytes
+			dp := g.DeletionProtection
+			o.RetentionInDays = g.RetentionDays
+			o.MetricFilterCount = &zero
+			o.StoredBytes = &bytes
+			o.KmsKeyID = g.KmsKeyID
+			o.LogGroupClass = g.Class
+			o.LogGroupArn = arn
+			o.DeletionProtectionEnabled = &dp
+		}
+		out.LogGroups = append(out.LogGroups, o)
+	}
+	return out, nil
+}
+
+// --- log streams ---
+
+type streamIn struct {
+	LogGroupName  *string `json:"logGroupName"`
+	LogStreamName *string `json:"logStreamName"`
+}
+
+func (in *streamIn) validate() *APIError {
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	v.str(in.LogStreamName, "logStreamName", true, 1, maxNameLen, streamNamePattern)
+	return v.err()
+}
+
+func (s *Server) createLogStream(rc *reqCtx, body []byte) (any, *APIError) {
+	var in streamIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if e := in.validate(); e != nil {
+		return nil, e
+	}
+	return empty{}, storeErr(s.st.CreateStream(*in.LogGroupName, *in.LogStreamName))
+}
+
+func (s *Server) deleteLogStream(rc *reqCtx, body []byte) (any, *APIError) {
+	var in streamIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if e := in.validate(); e != nil {
+		return nil, e
+	}
+	return empty{}, storeErr(s.st.DeleteStream(*in.LogGroupName, *in.LogStreamName))
+}
+
+type describeLogStreamsIn struct {
+	LogGroupName        *string `json:"logGroupName"`
+	LogGroupIdentifier  *string `json:"logGroupIdentifier"`
+	LogStreamNamePrefix *string `json:"logStreamNamePrefix"`
+	OrderBy             *string `json:"orderBy"`
+	Descending          *bool   `json:"descending"`
+	Limit               *int64  `json:"limit"`
+	NextToken           *string `json:"nextToken"`
+}
+
+type logStreamOut struct {
+	LogStreamName       string `json:"logStreamName"`
+	CreationTime        int64  `json:"creationTime"`
+	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitempty"`
+	LastEventTimestamp  *int64 `json:"lastEventTimestamp,omitempty"`
+	LastIngestionTime   *int64 `json:"lastIngestionTime,omitempty"`
+	UploadSequenceToken string `json:"uploadSequenceToken,omitempty"`
+	Arn                 string `json:"arn"`
+	StoredBytes         int64  `json:"storedBytes"`
+}
+
+type describeLogStreamsOut struct {
+	LogStreams []logStreamOut `json:"logStreams"`
+	NextToken  string         `json:"nextToken,omitempty"`
+}
+
+func (s *Server) describeLogStreams(rc *reqCtx, body []byte) (any, *APIError) {
+	var in describeLogStreamsIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogStreamNamePrefix, "logStreamNamePrefix", false, 1, maxNameLen, streamNamePattern)
+	v.enum(in.OrderBy, "orderBy", orderByValues)
+	v.intRange(in.Limit, "limit", false, 1, describeLimit)
+	group, e := groupRef(&v, in.LogGroupName, in.LogGroupIdentifier)
+	if e != nil {
+		return nil, e
+	}
+	byTime := in.OrderBy != nil && *in.OrderBy == "LastEventTime"
+	if byTime && in.LogStreamNamePrefix != nil {
+		return nil, newErr(codeInvalidParameter, msgOrderByLastEvent)
+	}
+	desc := in.Descending != nil && *in.Descending
+	limit := describeLimit
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	prefix := ""
+	if in.LogStreamNamePrefix != nil {
+		prefix = *in.LogStreamNamePrefix
+	}
+	streams, err := s.st.Streams(group, prefix)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	lastTime := func(si store.StreamInfo) int64 {
+		if !si.HasEvents {
+			return 0
+		}
+		return si.LastEventTime
+	}
+	less := func(a, b store.StreamInfo) bool { return a.Name < b.Name }
+	if byTime {
+		less = func(a, b store.StreamInfo) bool {
+			ta, tb := lastTime(a), lastTime(b)
+			if ta != tb {
+				return ta < tb
+			}
+			return a.Name < b.Name
+		}
+	}
+	if desc {
+		asc := less
+		less = func(a, b store.StreamInfo) bool { return asc(b, a) }
+	}
+	if byTime || desc {
+		sort.Slice(streams, func(i, j int) bool { return less(streams[i], streams[j]) })
+	}
+	start := 0
+	if in.NextToken != nil {
+		key, ok := decodeStreamToken(*in.NextToken)
+		if !ok || key.byTime != byTime {
+			return nil, newErr(codeInvalidParameter, msgBadToken)
+		}
+		pos := store.StreamInfo{Name: key.name, LastEventTime: key.time, HasEvents: true}
+		start = sort.Search(len(streams), func(i int) bool { return less(pos, streams[i]) })
+	}
+	out := describeLogStreamsOut{LogStreams: []logStreamOut{}}
+	for i := start; i < len(streams); i++ {
+		si := streams[i]
+		if len(out.LogStreams) == limit {
+			prev := streams[i-1]
+			out.NextToken = encodeStreamToken(streamToken{byTime: byTime, time: lastTime(prev), name: prev.Name})
+			break
+		}
+		o := logStreamOut{LogStreamName: si.Name, CreationTime: si.CreationTime,
+			Arn: s.groupARN(rc, group) + ":log-stream:" + si.Name}
+		if si.HasEvents {
+			f, l, ing := si.FirstEventTime, si.LastEventTime, si.LastIngestionTime
+			o.FirstEventTimestamp, o.LastEventTimestamp, o.LastIngestionTime = &f, &l, &ing
+			o.UploadSequenceToken = sequenceToken(si.LastIngestionTime)
+		}
+		out.LogStreams = append(out.LogStreams, o)
+	}
+	return out, nil
+}
+
+// sequenceToken renders a 56-digit sequence token as AWS does (tokens are
+// ignored on input since 2023).
+func sequenceToken(n int64) string { return fmt.Sprintf("%056d", n) }
+
+// --- retention ---
+
+type putRetentionIn struct {
+	LogGroupName    *string `json:"logGroupName"`
+	RetentionInDays *int64  `json:"retentionInDays"`
+}
+
+func (s *Server) putRetentionPolicy(rc *reqCtx, body []byte) (any, *APIError) {
+	var in putRetentionIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	if in.RetentionInDays == nil {
+		v.null("retentionInDays")
+	} else if !validRetention(*in.RetentionInDays) {
+		vals := make([]string, len(retentionValues))
+		for i, r := range retentionValues {
+			vals[i] = strconv.FormatInt(r, 10)
+		}
+		v.fail(quote(strconv.FormatInt(*in.RetentionInDays, 10)), "retentionInDays",
+			"Member must satisfy enum value set: ["+strings.Join(vals, ", ")+"]")
+	}
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	days := int32(*in.RetentionInDays)
+	return empty{}, storeErr(s.st.UpdateGroup(*in.LogGroupName, func(g *store.GroupInfo) error {
+		g.RetentionDays = days
+		return nil
+	}))
+}
+
+func validRetention(d int64) bool {
+	for _, r := range retentionValues {
+		if r == d {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) deleteRetentionPolicy(rc *reqCtx, body []byte) (any, *APIError) {
+	var in groupNameIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	return empty{}, storeErr(s.st.UpdateGroup(*in.LogGroupName, func(g *store.GroupInfo) error {
+		g.RetentionDays = 0
+		return nil
+	}))
+}
+
+// --- tags ---
+
+func validateTags(v *validation, tags map[string]string, path string) {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		kk, val := k, tags[k]
+		v.str(&kk, path+".key", false, 1, 128, tagKeyPattern)
+		v.str(&val, path+".value", false, 0, 256, nil)
+	}
+}
+
+func tooManyTags(arn string) *APIError {
+	e := newErr(codeTooManyTags, "A resource can have no more than %d tags.", maxTags)
+	e.Extra = map[string]any{"resourceName": arn}
+	return e
+}
+
+func (s *Server) mergeTags(rc *reqCtx, group string, add map[string]string, remove []string) *APIError {
+	var ae *APIError
+	err := s.st.UpdateGroup(group, func(g *store.GroupInfo) error {
+		if g.Tags == nil {
+			g.Tags = map[string]string{}
+		}
+		for k, v := range add {
+			g.Tags[k] = v
+		}
+		for _, k := range remove {
+			delete(g.Tags, k)
+		}
+		if len(g.Tags) > maxTags {
+			ae = tooManyTags(s.groupARN(rc, group))
+			return ae
+		}
+		return nil
+	})
+	if ae != nil {
+		return ae
+	}
+	return storeErr(err)
+}
+
+type tagResourceIn struct {
+	ResourceArn *string           `json:"resourceArn"`
+	Tags        map[string]string `json:"tags"`
+	TagKeys     []string          `json:"tagKeys"`
+}
+
+func (s *Server) resourceGroup(v *validation, arn *string) (string, *APIError) {
+	v.str(arn, "resourceArn", true, 1, 1011, arnPattern)
+	if e := v.err(); e != nil {
+		return "", e
+	}
+	g, ok := groupFromARN(*arn)
+	if !ok {
+		return "", newErr(codeResourceNotFound, msgResourceNotFound)
+	}
+	if _, err := s.st.Group(g); err != nil {
+		return "", newErr(codeResourceNotFound, msgResourceNotFound)
+	}
+	return g, nil
+}
+
+func (s *Server) tagResource(rc *reqCtx, body []byte) (any, *APIError) {
+	var in tagResourceIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	if in.Tags == nil {
+		v.null("tags")
+	}
+	validateTags(&v, in.Tags, "tags")
+	g, e := s.resourceGroup(&v, in.ResourceArn)
+	if e != nil {
+		return nil, e
+	}
+	return empty{}, s.mergeTags(rc, g, in.Tags, nil)
+}
+
+func (s *Server) untagResource(rc *reqCtx, body []byte) (any, *APIError) {
+	var in tagResourceIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	if in.TagKeys == nil {
+		v.null("tagKeys")
+	}
+	g, e := s.resourceGroup(&v, in.ResourceArn)
+	if e != nil {
+		return nil, e
+	}
+	return empty{}, s.mergeTags(rc, g, nil, in.TagKeys)
+}
+
+type tagsOut struct {
+	Tags map[string]string `json:"tags"`
+}
+
+func (s *Server) listTagsForResource(rc *reqCtx, body []byte) (any, *APIError) {
+	var in tagResourceIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	g, e := s.resourceGroup(&v, in.ResourceArn)
+	if e != nil {
+		return nil, e
+	}
+	return s.groupTags(g)
+}
+
+func (s *Server) groupTags(name string) (any, *APIError) {
+	g, err := s.st.Group(name)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if g.Tags == nil {
+		g.Tags = map[string]string{}
+	}
+	return tagsOut{Tags: g.Tags}, nil
+}
+
+func (s *Server) tagLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
+	var in struct {
+		LogGroupName *string           `json:"logGroupName"`
+		Tags         map[string]string `json:"tags"`
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	if in.Tags == nil {
+		v.null("tags")
+	}
+	validateTags(&v, in.Tags, "tags")
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	return empty{}, s.mergeTags(rc, *in.LogGroupName, in.Tags, nil)
+}
+
+func (s *Server) untagLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
+	var in struct {
+		LogGroupName *string  `json:"logGroupName"`
+		Tags         []string `json:"tags"`
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	if in.Tags == nil {
+		v.null("tags")
+	}
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	return empty{}, s.mergeTags(rc, *in.LogGroupName, nil, in.Tags)
+}
+
+func (s *Server) listTagsLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
+	var in groupNameIn
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	var v validation
+	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+	if e := v.err(); e != nil {
+		return nil, e
+	}
+	return s.groupTags(*in.LogGroupName)
+}
+
+var _ = query.CompileFilter
