@@ -36,7 +36,7 @@ func goldenRecords(t *testing.T, recs []Record) []byte {
 
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "golden", name+".golden")
+	path := filepath.Join("..", "testdata", "parse-golden", name+".golden")
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,92 @@
+package parse
+
+import (
+	"strconv"
+
+	"github.com/logwarden/logwarden/internal/binlog"
+)
+
+// FromUtmp converts one wtmp/btmp/utmp record to a Record (see the
+// KindWtmp* and KindBtmpFailed docs). index is the 0-based record index;
+// Line is index+1. Raw is the record's JSON line (binlog.JSONRecord).
+func FromUtmp(u binlog.Utmp, f binlog.Format, l binlog.Layout, index int64, source string) Record {
+	r := Record{
+		Time:    u.Time,
+		Program: f.String(),
+		PID:     int(u.PID),
+		User:    u.User,
+		TTY:     u.Line,
+		Source:  source,
+		Line:    index + 1,
+		Offset:  index * int64(l.Size),
+		Raw:     string(binlog.UtmpJSON(u, f, l, index).Marshal()),
+	}
+	setAddr(&r, u.Addr.IsValid(), u.Addr.String(), u.Host)
+	if f == binlog.FormatBtmp {
+		r.Kind = KindBtmpFailed
+		return r
+	}
+	switch u.Type {
+	case binlog.UserProcess:
+		r.Kind = KindWtmpLogin
+	case binlog.DeadProcess:
+		r.Kind = KindWtmpLogout
+	case binlog.BootTime:
+		r.Kind, r.SrcIP, r.Detail = KindWtmpBoot, "", u.Host
+	case binlog.RunLevel:
+		if u.User == "shutdown" {
+			r.Kind, r.SrcIP, r.Detail = KindWtmpShutdown, "", u.Host
+		} else {
+			r.Kind, r.SrcIP, r.Detail = KindWtmpRunLevel, "", "runlevel="+strconv.Itoa(int(u.PID%256))
+		}
+	case binlog.NewTime:
+		r.Kind, r.Detail = KindWtmpClock, "new_time"
+	case binlog.OldTime:
+		r.Kind, r.Detail = KindWtmpClock, "old_time"
+	default:
+		r.Kind, r.Detail = KindWtmpOther, binlog.TypeName(u.Type)
+	}
+	return r
+}
+
+// FromLastlog converts a lastlog entry. User is "uid:N" unless names maps
+// the uid to an account name.
+func FromLastlog(e binlog.Lastlog, l binlog.LastlogLayout, names map[uint32]string, source string) Record {
+	uid := strconv.FormatUint(uint64(e.UID), 10)
+	user := names[e.UID]
+	if user == "" {
+		user = "uid:" + uid
+	}
+	r := Record{
+		Time:    e.Time,
+		Program: "lastlog",
+		Kind:    KindLastlog,
+		User:    user,
+		TTY:     e.Line,
+		Detail:  "uid=" + uid,
+		Source:  source,
+		Line:    int64(e.UID) + 1,
+		Offset:  int64(e.UID) * int64(l.Size),
+		Raw:     string(binlog.LastlogJSON(e, l).Marshal()),
+	}
+	if looksLikeIP(e.Host) {
+		r.SrcIP = e.Host
+	} else if e.Host != "" {
+		r.Detail += " host=" + e.Host
+	}
+	return r
+}
+
+func setAddr(r *Record, hasAddr bool, addr, host string) {
+	switch {
+	case hasAddr:
+		r.SrcIP = addr
+		if host != "" && host != addr {
+			r.Detail = "host=" + host
+		}
+	case looksLikeIP(host):
+		r.SrcIP = host
+	case host != "":
+		r.Detail = "host=" + host
+	}
+}
