@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"time"
 
 	"github.com/logwarden/logwarden/internal/review/check"
 )
@@ -16,6 +17,7 @@ th{background:#eee}.meta td{border:none;padding:1px 6px 1px 0}.approve{width:aut
 .approve th{text-align:center}.v-pass{color:#1b5e20;font-weight:bold}.v-notice{color:#b26a00;font-weight:bold}.v-finding{color:#b71c1c;font-weight:bold}.v-na{color:#555}
 .small{font-size:8.5pt;color:#444}pre{font-size:8pt;white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:6px;border:1px solid #ccc}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ccc;padding:6px}.clear{clear:both}
+td:nth-child(-n+2),th:nth-child(-n+2),.v-pass,.v-notice,.v-finding,.v-na,.nw{white-space:nowrap}
 .days td,.days th{font-size:7.5pt;padding:1px 2px;text-align:right}
 @media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}
 @page{size:A4;margin:14mm}`
@@ -54,7 +56,7 @@ func (r *Report) HTML(lang string) []byte {
 	w("<h1>%s</h1>\n<table class=\"meta\">", e(Title(lang)))
 	w("<tr><td>%s</td><td>%s</td></tr>", l(lang, "문서번호", "Document No."), e(r.DocumentNo))
 	w("<tr><td>%s</td><td>%s</td></tr>", l(lang, "보고일", "Report date"), e(orBlank(r.ReportDate)))
-	w("<tr><td>%s</td><td>%s ~ %s (%s)</td></tr>", l(lang, "점검 기간", "Period"), r.Period.Start.Format(timeFmt), r.Period.End.Format(timeFmt), e(r.Period.Timezone))
+	w("<tr><td>%s</td><td>%s ~ %s (%s)</td></tr>", l(lang, "점검 기간", "Period"), r.Period.Start.Format(timeFmt), r.Period.End.Add(-time.Second).Format(timeFmt), e(r.Period.Timezone))
 	w("</table>\n<p class=\"small\">%s</p><div class=\"clear\"></div>\n", e(l(lang, "결재란은 사람이 서명함: 서명은 `logwarden review ack`로 signoffs.json에 기록되며 도구가 채우지 않음 (미결재).",
 		"The approval box is for people: sign-offs are recorded in signoffs.json with `logwarden review ack`; the tool never fills it (not yet approved).")))
 
@@ -90,7 +92,7 @@ func (r *Report) HTML(lang string) []byte {
 		if n := c.Note.Get(lang); n != "" {
 			note = n
 		}
-		w("<tr><td>%s</td><td>%s</td><td>%d</td><td class=\"%s\">%s</td><td class=\"small\">%s</td></tr>\n", c.ID, e(c.Title.Get(lang)), c.Examined, vclass(c.Verdict), VerdictText(c.Verdict, lang), e(note))
+		w("<tr><td>%s</td><td>%s</td><td class=\"nw\">%d</td><td class=\"%s\">%s</td><td class=\"small\">%s</td></tr>\n", c.ID, e(c.Title.Get(lang)), c.Examined, vclass(c.Verdict), VerdictText(c.Verdict, lang), e(note))
 	}
 	w("</table>\n<h2>5. %s</h2>\n", l(lang, "세부 내역", "Details"))
 	for _, c := range r.Checks {
@@ -100,7 +102,7 @@ func (r *Report) HTML(lang string) []byte {
 		w("<h3>%s %s — <span class=\"%s\">%s</span></h3><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", c.ID, e(c.Title.Get(lang)), vclass(c.Verdict), VerdictText(c.Verdict, lang),
 			l(lang, "수준", "Level"), l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "내용", "What"), l(lang, "증적", "Evidence"))
 		for _, it := range c.Items {
-			w("<tr><td class=\"%s\">%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"small\">%s</td></tr>\n", sclass(it.Severity), SeverityText(it.Severity, lang), when(it), e(it.Host), e(it.Summary.Get(lang)), e(refsText(it.Evidence, it.EvidenceTotal)))
+			w("<tr><td class=\"%s\">%s</td><td>%s</td><td class=\"nw\">%s</td><td>%s</td><td class=\"small\">%s</td></tr>\n", sclass(it.Severity), SeverityText(it.Severity, lang), when(it), e(it.Host), e(it.Summary.Get(lang)), e(refsText(it.Evidence, it.EvidenceTotal)))
 		}
 		w("</table>\n")
 		if c.ItemsDropped > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/logwarden/logwarden/internal/review/check"
 )
@@ -20,7 +21,7 @@ func (r *Report) Markdown(lang string) []byte {
 	w("# %s\n\n", Title(lang))
 	w("%s: %s  \n", l(lang, "문서번호", "Document No."), r.DocumentNo)
 	w("%s: %s  \n", l(lang, "보고일", "Report date"), orBlank(r.ReportDate))
-	w("%s: %s ~ %s (%s)  \n\n", l(lang, "점검 기간", "Period"), r.Period.Start.Format(timeFmt), r.Period.End.Format(timeFmt), r.Period.Timezone)
+	w("%s: %s ~ %s (%s)  \n\n", l(lang, "점검 기간", "Period"), r.Period.Start.Format(timeFmt), r.Period.End.Add(-time.Second).Format(timeFmt), r.Period.Timezone)
 
 	w("| %s | %s | %s |\n|---|---|---|\n| | | |\n\n", l(lang, "담당(작성)", "Prepared by"), l(lang, "검토", "Reviewed by"), l(lang, "승인", "Approved by"))
 	w("%s\n\n", l(lang, "결재란은 사람이 서명함: 서명 기록은 `logwarden review ack`로 signoffs.json에 남기며, 도구가 채우지 않음 (미결재).",
