@@ -1,0 +1,259 @@
+package source
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/binlog"
+	"github.com/logwarden/logwarden/internal/review/parse"
+)
+
+var kst = time.FixedZone("KST", 9*3600)
+
+// copyTree copies a fixture tree into a temp dir so tests can add files.
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// addBinaries writes wtmp, wtmp.1, btmp, lastlog and etc/passwd into root.
+func addBinaries(t *testing.T, root string) {
+	t.Helper()
+	l := binlog.LayoutX86_64
+	var wtmp, wtmp1, btmp []byte
+	wtmp1 = append(wtmp1, binlog.EncodeUtmp(binlog.Utmp{Type: binlog.BootTime, User: "reboot", Line: "~", Host: "5.14.0", Time: mustTime("2026-10-20T00:00:00Z")}, l)...)
+	wtmp = append(wtmp, binlog.EncodeUtmp(binlog.Utmp{Type: binlog.BootTime, User: "reboot", Line: "~", Host: "5.14.0", Time: mustTime("2026-10-31T18:12:40Z")}, l)...)
+	wtmp = append(wtmp, binlog.EncodeUtmp(binlog.Utmp{Type: binlog.UserProcess, PID: 2210, User: "alice", Line: "pts/0", Host: "203.0.113.5",
+		Addr: netip.MustParseAddr("203.0.113.5"), Time: mustTime("2026-11-02T00:01:10Z")}, l)...)
+	wtmp = append(wtmp, make([]byte, l.Size)...) // zeroed record
+	wtmp = append(wtmp, binlog.EncodeUtmp(binlog.Utmp{Type: binlog.DeadProcess, PID: 2210, Line: "pts/0", Time: mustTime("2026-11-02T00:40:02Z")}, l)...)
+	wtmp = append(wtmp, 1, 2, 3) // truncated tail
+	btmp = append(btmp, binlog.EncodeUtmp(binlog.Utmp{Type: binlog.LoginProcess, PID: 3101, User: "admin", Line: "ssh:notty", Host: "198.51.100.7",
+		Addr: netip.MustParseAddr("198.51.100.7"), Time: mustTime("2026-11-02T17:14:03Z")}, l)...)
+	ll := make([]byte, 292*1000)
+	ll = append(ll, binlog.EncodeLastlog(binlog.Lastlog{Time: mustTime("2026-11-02T00:01:10Z"), Line: "pts/0", Host: "203.0.113.5"}, binlog.LastlogX86_64)...)
+	for name, b := range map[string][]byte{"var/log/wtmp": wtmp, "var/log/wtmp.1": wtmp1, "var/log/btmp": btmp, "var/log/lastlog": ll,
+		"etc/passwd": []byte("root:x:0:0::/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")} {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestFilesRHEL(t *testing.T) {
+	root := copyTree(t, filepath.Join("..", "testdata", "rhel-kst"))
+	addBinaries(t, root)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, kst)
+	end := start.AddDate(0, 1, 0)
+	byKind := map[parse.Kind]int{}
+	bySource := map[string]int{}
+	var outside []string
+	inputs, err := Files(context.Background(), FileOptions{Root: root, Start: start, End: end, Zone: kst}, func(r *parse.Record) error {
+		byKind[r.Kind]++
+		bySource[r.Source]++
+		if r.Kind != parse.KindLastlog && (r.Time.Before(start) || !r.Time.Before(end)) {
+			outside = append(outside, r.Raw)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outside) > 0 {
+		t.Fatalf("records outside the period delivered: %q", outside)
+	}
+	var names []string
+	in := map[string]Input{}
+	for _, i := range inputs {
+		names = append(names, i.Name+":"+string(i.Class))
+		in[i.Name] = i
+	}
+	wantNames := []string{"var/log/secure-20261101:auth", "var/log/secure:auth", "var/log/messages:syslog", "var/log/cron:cron",
+		"var/log/audit/audit.log:audit", "var/log/wtmp.1:wtmp", "var/log/wtmp:wtmp", "var/log/btmp:btmp", "var/log/lastlog:lastlog",
+		"var/log/sulog:sulog", "var/log/xferlog:xferlog"}
+	if strings.Join(names, " ") != strings.Join(wantNames, " ") {
+		t.Fatalf("inputs:\n got %v\nwant %v", names, wantNames)
+	}
+	// secure-20261101: 5 lines, 2 of them before the period (Oct 31 KST)
+	s1 := in["var/log/secure-20261101"]
+	if s1.Stats.Lines != 5 || s1.InPeriod != 3 || bySource["var/log/secure-20261101"] != 3 {
+		t.Errorf("secure-20261101: lines %d in period %d delivered %d", s1.Stats.Lines, s1.InPeriod, bySource["var/log/secure-20261101"])
+	}
+	if !s1.First.Equal(time.Date(2026, 11, 1, 0, 0, 5, 0, kst)) {
+		t.Errorf("secure-20261101 first in period %v", s1.First)
+	}
+	// byte range: from the third line to the end of the file
+	data, _ := os.ReadFile(filepath.Join(root, "var/log/secure-20261101"))
+	lines := strings.SplitAfter(string(data), "\n")
+	if want := int64(len(lines[0]) + len(lines[1])); s1.ByteStart != want || s1.ByteEnd != int64(len(data)) {
+		t.Errorf("byte range [%d,%d), want [%d,%d)", s1.ByteStart, s1.ByteEnd, want, len(data))
+	}
+	sum := sha256.Sum256(data)
+	if s1.SHA256 != hex.EncodeToString(sum[:]) || s1.Size != int64(len(data)) {
+		t.Errorf("sha256/size mismatch: %s %d", s1.SHA256, s1.Size)
+	}
+	// messages: one line is not a log line
+	if m := in["var/log/messages"]; m.Stats.Unrecognised != 1 || len(m.Stats.Errors) != 1 || m.Stats.Errors[0].Line != 18 {
+		t.Errorf("messages unrecognised: %+v", m.Stats)
+	}
+	// wtmp: zeroed record and truncated tail are reported; wtmp.1 is before the period
+	w := in["var/log/wtmp"]
+	if w.Binary == nil || w.Binary.Empty != 1 || w.Binary.TrailingLen != 3 || w.InPeriod != 3 || w.Layout != "x86_64" || len(w.Stats.Errors) != 1 {
+		t.Errorf("wtmp: %+v %+v", w, w.Binary)
+	}
+	if in["var/log/wtmp.1"].InPeriod != 0 {
+		t.Errorf("wtmp.1 delivered records outside the period")
+	}
+	if byKind[parse.KindWtmpLogin] != 1 || byKind[parse.KindWtmpLogout] != 1 || byKind[parse.KindWtmpBoot] != 1 || byKind[parse.KindBtmpFailed] != 1 {
+		t.Errorf("binary kinds: %v", byKind)
+	}
+	if byKind[parse.KindLastlog] != 1 {
+		t.Errorf("lastlog records: %d", byKind[parse.KindLastlog])
+	}
+	// core text kinds arrive
+	for k, n := range map[parse.Kind]int{parse.KindSSHAccepted: 4, parse.KindSudoCommand: 2, parse.KindSuSuccess: 3, parse.KindCronCmd: 3,
+		parse.KindFTPTransfer: 3, parse.KindAudit: 7} {
+		if byKind[k] != n {
+			t.Errorf("%s: %d records, want %d", k, byKind[k], n)
+		}
+	}
+	// gaps of the auth class (both files together), at hour resolution
+	var gs []string
+	for _, g := range in["var/log/secure"].Gaps {
+		gs = append(gs, g.From.In(kst).Format("01-02T15")+"/"+g.To.In(kst).Format("01-02T15"))
+	}
+	if want := "11-01T04/11-02T09 11-03T03/11-04T10 11-04T12/11-05T14 11-05T15/11-06T23 11-08T01/11-25T23 11-26T00/12-01T00"; strings.Join(gs, " ") != want {
+		t.Errorf("secure gaps:\n got %s\nwant %s", strings.Join(gs, " "), want)
+	}
+	if len(in["var/log/secure-20261101"].Gaps) != 0 {
+		t.Errorf("gaps on an older rotation: %v", in["var/log/secure-20261101"].Gaps)
+	}
+}
+
+func TestFilesDebianGzipAndJournal(t *testing.T) {
+	root := filepath.Join("..", "testdata", "debian-utc")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, kst)
+	end := start.AddDate(0, 1, 0)
+	var got []string
+	inputs, err := Files(context.Background(), FileOptions{Root: root, Start: start, End: end, Zone: time.UTC}, func(r *parse.Record) error {
+		got = append(got, r.Source+":"+string(r.Kind))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, i := range inputs {
+		names = append(names, i.Name)
+		if i.Name == "var/log/auth.log.2.gz" {
+			// one of two lines is in period (Nov 1 00:00 UTC = 09:00 KST)
+			if !i.Compressed || i.Stats.Lines != 2 || i.InPeriod != 1 {
+				t.Errorf("auth.log.2.gz: %+v", i)
+			}
+		}
+		if i.Name == "var/log/journal.json" {
+			if i.InPeriod != 6 || i.Stats.Unrecognised != 1 || len(i.BootIDs) != 1 || !strings.HasPrefix(i.CursorFirst, "s=") {
+				t.Errorf("journal: %+v", i)
+			}
+		}
+	}
+	want := "var/log/auth.log.2.gz var/log/auth.log.1 var/log/auth.log var/log/syslog var/log/journal.json"
+	if strings.Join(names, " ") != want {
+		t.Fatalf("inputs %v, want %s", names, want)
+	}
+	if len(got) == 0 || got[0] != "var/log/auth.log.2.gz:ssh.failed" {
+		t.Fatalf("first record %v", got[:min(3, len(got))])
+	}
+}
+
+func TestFilesStopEarly(t *testing.T) {
+	root := filepath.Join("..", "testdata", "rhel-kst")
+	stop := errors.New("enough")
+	n := 0
+	_, err := Files(context.Background(), FileOptions{Root: root, Start: time.Date(2026, 11, 1, 0, 0, 0, 0, kst), End: time.Date(2026, 12, 1, 0, 0, 0, 0, kst), Zone: kst},
+		func(*parse.Record) error {
+			n++
+			if n == 4 {
+				return stop
+			}
+			return nil
+		})
+	if !errors.Is(err, stop) || n != 4 {
+		t.Fatalf("err=%v after %d records", err, n)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		name  string
+		class Class
+		base  string
+	}{
+		{"secure", ClassAuth, "secure"},
+		{"secure-20261101", ClassAuth, "secure"},
+		{"secure-20261101.gz", ClassAuth, "secure"},
+		{"auth.log.1", ClassAuth, "auth.log"},
+		{"auth.log.2.gz", ClassAuth, "auth.log"},
+		{"messages-20261025", ClassSyslog, "messages"},
+		{"syslog.3.gz", ClassSyslog, "syslog"},
+		{"wtmp.1", ClassWtmp, "wtmp"},
+		{"btmp-20261101", ClassBtmp, "btmp"},
+		{"audit.log.4", ClassAudit, "audit.log"},
+		{"cron", ClassCron, "cron"},
+		{"crontab", "", ""},
+		{"dmesg", "", ""},
+	}
+	for _, c := range cases {
+		cl, base, _, ok := classify(c.name)
+		if cl != c.class || base != c.base || ok != (c.class != "") {
+			t.Errorf("classify(%s) = %s %s %v", c.name, cl, base, ok)
+		}
+	}
+	// rotation order: oldest first
+	cs, err := Discover(filepath.Join("..", "testdata", "rhel-kst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs[0].Name != "var/log/secure-20261101" || cs[1].Name != "var/log/secure" {
+		t.Fatalf("order %v %v", cs[0].Name, cs[1].Name)
+	}
+}
