@@ -11,6 +11,7 @@ package cloudwatch
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -81,8 +82,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxIdleConnsPerHost; 0 means DefaultMaxIdleConnsPerHost.
 	MaxIdleConnsPerHost int
-	// HTTPClient, if set, replaces the tuned default transport (tests).
-	HTTPClient *http.Client
+	// HTTPClient, if set, replaces the tuned default client. With
+	// AWS_CA_BUNDLE set it must offer WithTransportOptions, as
+	// awshttp.BuildableClient does.
+	HTTPClient aws.HTTPClient
 }
 
 // Client talks to CloudWatch Logs. It is safe for concurrent use.
@@ -170,7 +173,7 @@ func (c *Client) Logs() *cloudwatchlogs.Client { return c.logs }
 // Gzip reports whether PutLogEvents bodies are compressed.
 func (c *Client) Gzip() bool { return c.gzip }
 
-func newHTTPClient(cfg Config) *http.Client {
+func newHTTPClient(cfg Config) *awshttp.BuildableClient {
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
@@ -188,7 +191,7 @@ func newHTTPClient(cfg Config) *http.Client {
 		tr.WriteBufferSize = 64 << 10
 		tr.ReadBufferSize = 16 << 10
 	})
-	return &http.Client{Transport: bc.GetTransport(), Timeout: timeout}
+	return bc
 }
 
 // profileExists reports whether name is a profile in the shared config or
@@ -239,5 +242,9 @@ func isLoopbackURL(u string) bool {
 	} else if i := strings.LastIndex(host, ":"); i >= 0 {
 		host = host[:i]
 	}
-	return host == "localhost" || host == "::1" || strings.HasPrefix(host, "127.")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
