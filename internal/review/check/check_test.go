@@ -345,3 +345,22 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("non-monotonic = %d, want 1 (the record an hour before the period came last)", c.NonMonotonic)
 	}
 }
+
+func TestStreamOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"var/log/secure":                "var/log/secure",
+		"var/log/secure-20261101":       "var/log/secure",
+		"var/log/secure-20261101.gz":    "var/log/secure",
+		"var/log/auth.log.1":            "var/log/auth.log",
+		"var/log/auth.log.2.gz":         "var/log/auth.log",
+		"var/log/wtmp.1":                "var/log/wtmp",
+		"/var/log/secure/i-0123-web1":   "/var/log/secure/i-0123-web1",
+		"var/log/audit/audit.log":       "var/log/audit/audit.log",
+		"var/log/messages-2026":         "var/log/messages-2026",
+		"var/log/cloud-init-output.log": "var/log/cloud-init-output.log",
+	} {
+		if got := StreamOf(in); got != want {
+			t.Errorf("StreamOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -76,8 +76,16 @@ type Engine struct {
 	strs []string
 	ids  map[string]uint32
 
-	srcIdx  map[string]uint32
-	sources []*srcState
+	// files are the inputs (evidence refs name them); streams are the logs
+	// they belong to (rotations of one log are one stream), for coverage.
+	fileIdx   map[string]uint32
+	files     []string
+	filePrev  []time.Time
+	fileCov   []*srcState
+	streamIdx map[string]*srcState
+	streams   []*srcState
+	lastFile  string
+	lastFi    uint32
 
 	evs []rec
 
@@ -98,8 +106,8 @@ type Engine struct {
 type srcState struct {
 	name         string
 	class        string
+	files        []string
 	first, last  time.Time
-	prev         time.Time
 	records      int64
 	outOfPeriod  int64
 	perHour      []int64
@@ -123,7 +131,8 @@ func New(p *policy.Policy, start, end time.Time) *Engine {
 		end:       end,
 		ids:       map[string]uint32{"": 0},
 		strs:      []string{""},
-		srcIdx:    map[string]uint32{},
+		fileIdx:   map[string]uint32{},
+		streamIdx: map[string]*srcState{},
 		kindCount: map[parse.Kind]int64{},
 		lastlog:   map[string]time.Time{},
 		hosts:     map[string]bool{},
@@ -181,33 +190,71 @@ func ClassOf(source string) string {
 	return "other"
 }
 
-func (e *Engine) source(name string) *srcState {
-	if i, ok := e.srcIdx[name]; ok {
-		return e.sources[i]
+// StreamOf names the log a file belongs to: the path without a rotation
+// suffix (".gz", "-20261101", ".1"), so secure-20261101.gz is var/log/secure.
+func StreamOf(source string) string {
+	s := strings.TrimSuffix(source, ".gz")
+	dir, base := path.Split(s)
+	if i := strings.LastIndexAny(base, "-."); i > 0 {
+		suf := base[i+1:]
+		digits := suf != ""
+		for _, c := range suf {
+			if c < '0' || c > '9' {
+				digits = false
+				break
+			}
+		}
+		if digits && (len(suf) == 8 || len(suf) <= 3) {
+			base = base[:i]
+		}
 	}
-	hours := int(e.end.Sub(e.start)/time.Hour) + 1
-	s := &srcState{name: name, class: ClassOf(name), perHour: make([]int64, hours)}
-	e.srcIdx[name] = uint32(len(e.sources))
-	e.sources = append(e.sources, s)
-	return s
+	return dir + base
+}
+
+// file returns the index of an input, registering it and its stream.
+func (e *Engine) file(name string) uint32 {
+	if name == e.lastFile && len(e.files) > 0 {
+		return e.lastFi
+	}
+	i, ok := e.fileIdx[name]
+	if !ok {
+		name = strings.Clone(name)
+		i = uint32(len(e.files))
+		e.fileIdx[name] = i
+		e.files = append(e.files, name)
+		e.filePrev = append(e.filePrev, time.Time{})
+		st := StreamOf(name)
+		s := e.streamIdx[st]
+		if s == nil {
+			hours := int(e.end.Sub(e.start)/time.Hour) + 1
+			s = &srcState{name: st, class: ClassOf(st), perHour: make([]int64, hours)}
+			e.streamIdx[st] = s
+			e.streams = append(e.streams, s)
+		}
+		s.files = append(s.files, name)
+		e.fileCov = append(e.fileCov, s)
+	}
+	e.lastFile, e.lastFi = e.files[i], i
+	return i
 }
 
 // AddSource registers an input even if it yields no record, so that an
 // empty or unreadable log still shows in coverage (and as a gap).
-func (e *Engine) AddSource(name string) { e.source(name) }
+func (e *Engine) AddSource(name string) { e.file(name) }
 
 // Add takes one record. Records outside the period count for coverage only.
 func (e *Engine) Add(r *parse.Record) {
-	s := e.source(r.Source)
+	fi := e.file(r.Source)
+	s := e.fileCov[fi]
 	e.kindCount[r.Kind]++
 	if r.Host != e.lastHost && r.Host != "" {
 		e.lastHost = strings.Clone(r.Host)
 		e.hosts[e.lastHost] = true
 	}
-	if !s.prev.IsZero() && s.prev.Sub(r.Time) > parse.NonMonotonicSlack {
+	if prev := e.filePrev[fi]; !prev.IsZero() && prev.Sub(r.Time) > parse.NonMonotonicSlack {
 		s.nonMonotonic++
 	}
-	s.prev = r.Time
+	e.filePrev[fi] = r.Time
 	if r.Kind == parse.KindLastlog {
 		// lastlog holds each account's latest login whatever its date.
 		if u := r.User; u != "" && r.Time.After(e.lastlog[u]) {
@@ -235,7 +282,7 @@ func (e *Engine) Add(r *parse.Record) {
 	x := rec{
 		t:     r.Time.UnixNano(),
 		line:  r.Line,
-		src:   e.srcIdx[r.Source],
+		src:   fi,
 		host:  e.intern(r.Host),
 		user:  e.intern(r.User),
 		ip:    e.intern(r.SrcIP),
@@ -380,7 +427,7 @@ func (e *Engine) Results() []Result {
 		if c := cmp.Compare(a.t, b.t); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(e.sources[a.src].name, e.sources[b.src].name); c != 0 {
+		if c := cmp.Compare(e.files[a.src], e.files[b.src]); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.line, b.line)
@@ -437,13 +484,15 @@ func (e *Engine) dedup() {
 
 // Coverage returns the per-source collection status, sorted by source.
 func (e *Engine) Coverage() []SourceCoverage {
-	out := make([]SourceCoverage, 0, len(e.sources))
+	out := make([]SourceCoverage, 0, len(e.streams))
 	gapAuth := e.pol.Thresholds.GapAuthHours
 	gapSys := e.pol.Thresholds.GapSyslogHours
 	loc := e.pol.Location()
-	for _, s := range e.sources {
+	for _, s := range e.streams {
+		files := slices.Clone(s.files)
+		slices.Sort(files)
 		c := SourceCoverage{
-			Source: s.name, Class: s.class, Records: s.records, OutOfPeriod: s.outOfPeriod,
+			Source: s.name, Class: s.class, Files: files, Records: s.records, OutOfPeriod: s.outOfPeriod,
 			NonMonotonic: s.nonMonotonic, PerDay: make([]int64, e.days), Gaps: []Gap{},
 		}
 		if s.records > 0 {

@@ -108,16 +108,18 @@ type Result struct {
 
 // SourceCoverage is the collection status of one input over the period.
 type SourceCoverage struct {
-	Source string    `json:"source"`
-	Class  string    `json:"class"` // auth, syslog, cron, wtmp, btmp, lastlog, audit, sulog, xferlog, journal, other
-	First  time.Time `json:"first,omitempty"`
-	Last   time.Time `json:"last,omitempty"`
+	Source string `json:"source"`
+	Class  string `json:"class"` // auth, syslog, cron, wtmp, btmp, lastlog, audit, sulog, xferlog, journal, other
+	// Files are the inputs of this log (its rotations).
+	Files []string  `json:"files"`
+	First time.Time `json:"first,omitempty"`
+	Last  time.Time `json:"last,omitempty"`
 	// Records counts records inside the period; OutOfPeriod those outside.
 	Records     int64 `json:"records"`
 	OutOfPeriod int64 `json:"out_of_period"`
 	// PerDay is the record count per day of the period (policy time zone).
 	PerDay []int64 `json:"per_day"`
-	// CoveragePercent is the share of the period's hours that fall between
+	// CoveragePermille is the share of the period's hours that fall between
 	// the first and last record and are not inside a gap, in tenths of a percent.
 	CoveragePermille int   `json:"coverage_permille"`
 	Gaps             []Gap `json:"gaps"`
