@@ -362,8 +362,13 @@ func checkSemantics(root map[string]any, out *[]Problem) []string {
 			}
 		}
 		group, hasGroup := e["log_group_name"].(string)
-		if fp, ok := e["file_path"].(string); ok && !hasGroup && !multi && strings.ContainsAny(DefaultGroupName(fp), "*?[{") {
-			note(joinPath(p, "log_group_name"), fmt.Sprintf("absent: the default group %q derived from file_path is not a valid log group name", DefaultGroupName(fp)))
+		if fp, ok := e["file_path"].(string); ok && !hasGroup && !multi {
+			switch def := DefaultGroupName(fp); {
+			case def == "":
+				note(joinPath(p, "log_group_name"), fmt.Sprintf("absent: file_path %q gives an empty default group name", fp))
+			case strings.ContainsAny(def, "*?[{"):
+				note(joinPath(p, "log_group_name"), fmt.Sprintf("absent: the default group %q derived from file_path is not a valid log group name", def))
+			}
 		}
 		key := strings.ToLower(group)
 		if n, ok := e["retention_in_days"].(json.Number); ok && hasGroup {
