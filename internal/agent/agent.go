@@ -280,7 +280,18 @@ func (a *Agent) Run(ctx context.Context) error {
 // scan evaluates every source's glob and starts tailers for new files.
 func (a *Agent) scan() {
 	for _, src := range a.sources {
-		ms := src.exclude.Filter(src.glob.Scan())
+		paths := src.glob.ScanPaths()
+		kept := paths[:0]
+		for _, p := range paths {
+			if src.exclude.Excluded(p) {
+				continue
+			}
+			if src.cfg.PublishMultiLogs && a.running(src, p) {
+				continue // followed already: no stat needed
+			}
+			kept = append(kept, p)
+		}
+		ms := tail.Stat(kept)
 		if !src.cfg.PublishMultiLogs {
 			m, ok := tail.Newest(ms)
 			ms = ms[:0]
@@ -292,6 +303,13 @@ func (a *Agent) scan() {
 			a.consider(src, m)
 		}
 	}
+}
+
+func (a *Agent) running(src *source, path string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.active[activeKey{src.idx, path}]
+	return ok
 }
 
 func (a *Agent) consider(src *source, m tail.Match) {

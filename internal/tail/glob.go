@@ -53,9 +53,9 @@ type dirListing struct {
 }
 
 // mtimeSlack: a directory listed within this long of its last change is read
-// again next time, because a change in the same timestamp tick would not move
-// its modification time.
-const mtimeSlack = 2 * time.Second
+// again next time, because a change in the same timestamp tick (the kernel's
+// coarse clock, a few milliseconds) would not move its modification time.
+const mtimeSlack = 100 * time.Millisecond
 
 // CompileGlob compiles pattern (an absolute or relative path glob).
 func CompileGlob(pattern string) (*Glob, error) {
@@ -209,13 +209,17 @@ func (g *Glob) MatchString(path string) bool {
 // Scan returns every non-directory file the glob matches now (symlinks
 // resolved, so a symlink to a directory is left out). Errors reading
 // individual directories are skipped, as a missing file is.
-func (g *Glob) Scan() []Match {
+func (g *Glob) Scan() []Match { return Stat(g.ScanPaths()) }
+
+// ScanPaths returns the paths the glob matches now without stat-ing them
+// (real directories are left out; a symlink to one is not, see Stat).
+func (g *Glob) ScanPaths() []string {
 	switch g.kind {
 	case globLiteral:
-		return statMatches([]string{g.pattern})
+		return []string{g.pattern}
 	case globSimple:
 		paths, _ := filepath.Glob(g.pattern)
-		return statMatches(paths)
+		return paths
 	}
 	g.gen++
 	var paths []string
@@ -226,7 +230,7 @@ func (g *Glob) Scan() []Match {
 			delete(g.cache, d)
 		}
 	}
-	return statMatches(paths)
+	return paths
 }
 
 func (g *Glob) walk(dir string, depth int, now time.Time, out *[]string) {
@@ -279,7 +283,8 @@ func joinPath(dir, name string) string {
 	return dir + "/" + name
 }
 
-func statMatches(paths []string) []Match {
+// Stat stats paths (following symlinks) and drops the missing ones and directories.
+func Stat(paths []string) []Match {
 	out := make([]Match, 0, len(paths))
 	for _, p := range paths {
 		fi, err := os.Stat(p)

@@ -47,6 +47,8 @@ type Reader struct {
 	max   int
 	off   int64  // next byte to read
 	carry []byte // the held partial line: file bytes [off-len(carry), off)
+	// continued: the held line's head was already handed over in pieces.
+	continued bool
 }
 
 // NewReader reads f from offset. maxLine ≤ 0 means MaxLineBytes.
@@ -148,8 +150,8 @@ func (r *Reader) split(data []byte, base int64, scan int, fn LineFunc) (pos, nex
 			if len(line) > 0 && line[len(line)-1] == '\r' {
 				line = line[:len(line)-1]
 			}
-			if err := fn(line, base+int64(pos), base+int64(i)+1, false); err != nil {
-				return pos, pos, err
+			if n, err := r.deliver(fn, line, base+int64(pos), base+int64(i)+1); err != nil {
+				return pos + n, pos + n, err
 			}
 			pos = i + 1
 			scan = pos
@@ -176,8 +178,8 @@ func (r *Reader) split(data []byte, base int64, scan int, fn LineFunc) (pos, nex
 			if n := len(line); n >= 2 && line[n-2] == '\r' && line[n-1] == 0 {
 				line = line[:n-2]
 			}
-			if err := fn(line, base+int64(pos), base+int64(i)+2, false); err != nil {
-				return pos, pos, err
+			if n, err := r.deliver(fn, line, base+int64(pos), base+int64(i)+2); err != nil {
+				return pos + n, pos + n, err
 			}
 			pos = i + 2
 			scan = pos
@@ -197,13 +199,36 @@ func (r *Reader) split(data []byte, base int64, scan int, fn LineFunc) (pos, nex
 			if n := len(line); n >= 2 && line[n-2] == 0 && line[n-1] == '\r' {
 				line = line[:n-2]
 			}
-			if err := fn(line, base+int64(pos), base+int64(i)+1, false); err != nil {
-				return pos, pos, err
+			if n, err := r.deliver(fn, line, base+int64(pos), base+int64(i)+1); err != nil {
+				return pos + n, pos + n, err
 			}
 			pos = i + 1
 			scan = pos
 		}
 	}
+}
+
+// deliver hands over one complete line, in pieces if it is over the limit
+// (or if its head was already handed over in pieces). It returns how many
+// bytes of line were handed over before fn failed.
+func (r *Reader) deliver(fn LineFunc, line []byte, start, end int64) (int, error) {
+	if len(line) <= r.max && !r.continued {
+		return 0, fn(line, start, end, false)
+	}
+	done := 0
+	for len(line)-done > r.max {
+		n := r.cut(line[done:])
+		if err := fn(line[done:done+n], start+int64(done), start+int64(done+n), true); err != nil {
+			return done, err
+		}
+		done += n
+		r.continued = true
+	}
+	if err := fn(line[done:], start+int64(done), end, true); err != nil {
+		return done, err
+	}
+	r.continued = false
+	return len(line), nil
 }
 
 // pieces hands over the held rest in pieces while it is at least the limit.
@@ -213,6 +238,7 @@ func (r *Reader) pieces(data []byte, base int64, pos int, fn LineFunc) (int, err
 		if err := fn(data[pos:pos+n], base+int64(pos), base+int64(pos+n), true); err != nil {
 			return pos, err
 		}
+		r.continued = true
 		pos += n
 	}
 	return pos, nil
@@ -221,6 +247,9 @@ func (r *Reader) pieces(data []byte, base int64, pos int, fn LineFunc) (int, err
 // cut picks the piece length for an over-long line: the limit, moved back
 // to a UTF-8 rune boundary (byte newlines) or kept even (UTF-16).
 func (r *Reader) cut(b []byte) int {
+	if len(b) <= r.max {
+		return len(b)
+	}
 	n := r.max
 	if r.nl != NewlineByte {
 		return n
@@ -241,9 +270,10 @@ func (r *Reader) FlushPartial(fn LineFunc) error {
 		return nil
 	}
 	start := r.Offset()
-	if err := fn(r.carry, start, r.off, false); err != nil {
+	if err := fn(r.carry, start, r.off, r.continued); err != nil {
 		return err
 	}
 	r.carry = r.carry[:0]
+	r.continued = false
 	return nil
 }
