@@ -1,7 +1,11 @@
 package parse
 
 import (
+	"encoding/json"
+	"net/netip"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/logwarden/logwarden/internal/binlog"
 )
@@ -89,4 +93,55 @@ func setAddr(r *Record, hasAddr bool, addr, host string) {
 	case host != "":
 		r.Detail = "host=" + host
 	}
+}
+
+// FromBinlogJSON converts a JSON line written by binlog (JSONRecord; e.g.
+// a wtmp record shipped to CloudWatch Logs as text) back into a Record.
+// ok is false when line is not such a record.
+func FromBinlogJSON(line string, source string, lineNo int64) (Record, bool) {
+	if len(line) < 2 || line[0] != '{' || !strings.Contains(line, `"format":`) {
+		return Record{}, false
+	}
+	var j binlog.JSONRecord
+	if err := json.Unmarshal([]byte(line), &j); err != nil {
+		return Record{}, false
+	}
+	var t time.Time
+	if j.Time != "" {
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, j.Time); err != nil {
+			return Record{}, false
+		}
+	}
+	var r Record
+	switch j.Format {
+	case "lastlog":
+		if j.UID == nil || *j.UID < 0 || *j.UID > 1<<32-1 {
+			return Record{}, false
+		}
+		r = FromLastlog(binlog.Lastlog{UID: uint32(*j.UID), Time: t, Line: j.TTY, Host: j.Host}, binlog.LastlogX86_64, nil, source)
+	case "wtmp", "btmp", "utmp":
+		typ := int16(-1)
+		for i := int16(0); i <= binlog.Accounting; i++ {
+			if binlog.TypeName(i) == j.Type {
+				typ = i
+			}
+		}
+		if typ < 0 {
+			return Record{}, false
+		}
+		u := binlog.Utmp{Type: typ, PID: j.PID, Line: j.TTY, ID: j.ID, User: j.User, Host: j.Host, Session: j.Session, Time: t}
+		if j.Exit != nil {
+			u.ExitTerm, u.ExitCode = j.Exit.Termination, j.Exit.Code
+		}
+		if a, err := netip.ParseAddr(j.IP); err == nil {
+			u.Addr = a
+		}
+		f := map[string]binlog.Format{"wtmp": binlog.FormatWtmp, "btmp": binlog.FormatBtmp, "utmp": binlog.FormatUtmp}[j.Format]
+		r = FromUtmp(u, f, binlog.LayoutX86_64, j.Index, source)
+	default:
+		return Record{}, false
+	}
+	r.Line, r.Offset, r.Raw = lineNo, -1, line
+	return r, true
 }
