@@ -19,7 +19,7 @@ const testToken = "test-token-AAAA"
 // requires IMDSv2 does.
 type fakeIMDS struct {
 	v2only   bool
-	v1only   bool // the token endpoint is absent, as on an IMDSv1-only host
+	v1only   bool          // the token endpoint is absent, as on an IMDSv1-only host
 	status   int           // when non-zero, every answer has this status
 	delay    time.Duration // added before every answer
 	requests atomic.Int32
