@@ -80,14 +80,14 @@ func parseSSH(r *Record, msg string) {
 		if parseSSHUserFrom(r, msg[len("error: maximum authentication attempts exceeded for "):]) {
 			r.Kind = KindSSHMaxAuth
 		}
-	case strings.HasPrefix(msg, "Disconnecting ") && strings.Contains(msg, "Too many authentication failures"):
+	case strings.HasPrefix(msg, "Disconnecting") && strings.Contains(msg, "Too many authentication failures"):
 		// "Disconnecting authenticating user root IP port N: Too many ..."
 		// "Disconnecting invalid user x IP port N: Too many ..."
 		// "Disconnecting: Too many authentication failures for root [preauth]" (old)
 		// The new forms follow an "error: maximum authentication attempts"
 		// line for the same connection, so they only close it; the old form
 		// is the only record of the event.
-		rest := msg[len("Disconnecting "):]
+		rest := strings.TrimPrefix(msg[len("Disconnecting"):], " ")
 		if c := strings.Index(rest, ": Too many"); c > 0 {
 			r.Kind = KindSSHDisconnectPreauth
 			parseSSHWho(r, rest[:c])

@@ -3,6 +3,7 @@ package parse
 import (
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Options configure a Parser.
@@ -35,6 +36,8 @@ type Parser struct {
 	source string
 
 	// hour cache for RFC 3164 stamps
+	arena []byte // see intern
+
 	cKey  int64 // month<<40 | day<<32 | hour<<24 | refYear
 	cTime time.Time
 	cYear int
@@ -71,8 +74,29 @@ func (p *Parser) Line(line []byte, lineNo, offset int64) (r Record, ok bool) {
 	if len(line) > MaxLine {
 		line = line[:MaxLine]
 	}
-	raw := string(line)
-	return p.LineString(raw, lineNo, offset)
+	return p.LineString(p.intern(line), lineNo, offset)
+}
+
+// arenaBlock is the size of the blocks line copies are carved from: one
+// allocation per ~500 lines instead of one per line.
+const arenaBlock = 64 << 10
+
+// intern copies b into the parser's arena and returns it as a string. The
+// arena is append-only, so the strings stay valid; a block is freed by the
+// GC when no Record refers into it any more.
+func (p *Parser) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > arenaBlock/4 {
+		return string(b)
+	}
+	if len(p.arena)+len(b) > cap(p.arena) {
+		p.arena = make([]byte, 0, arenaBlock)
+	}
+	start := len(p.arena)
+	p.arena = append(p.arena, b...)
+	return unsafe.String(&p.arena[start], len(b))
 }
 
 // LineString is Line for a string already allocated by the caller; the
