@@ -2,11 +2,224 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/logwarden/logwarden/internal/agent"
+	"github.com/logwarden/logwarden/internal/checkpoint"
+	"github.com/logwarden/logwarden/internal/cloudwatch"
+	"github.com/logwarden/logwarden/internal/config"
+	"github.com/logwarden/logwarden/internal/fsutil"
+	"github.com/logwarden/logwarden/internal/hostinfo"
+	"github.com/logwarden/logwarden/internal/pipeline"
+	"github.com/logwarden/logwarden/internal/selflog"
 )
 
-// runAgent is a placeholder until the agent command lands.
-func runAgent(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("agent: not implemented yet")
+// pipelineCloseTimeout bounds the final flush at stop; what is not
+// acknowledged by then is re-read from the checkpoint at the next start.
+const pipelineCloseTimeout = 30 * time.Second
+
+const agentUsage = `Usage: logwarden agent -c CONFIG [-c CONFIG ...] [--state-dir DIR] [--mode auto|ec2|onPremise]
+
+Runs the logs section of an Amazon CloudWatch Agent JSON config in the foreground:
+every collect_list file is shipped to CloudWatch Logs (or to logs.endpoint_override).
+-c may be given several times, or name a .d directory; the files are merged as the
+CloudWatch Agent merges them. Checkpoints advance only when the destination accepted
+the events, so a restart resumes exactly where it stopped.
+
+Flags:
+`
+
+// agentFlags are the flags agent and up share.
+type agentFlags struct {
+	configs   stringList
+	stateDir  string
+	mode      string
+	logfile   string
+	logLevel  string
+	envConfig string
+	pidfile   string
+}
+
+func (f *agentFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.stateDir, "state-dir", checkpoint.DefaultStateDir(), "directory for checkpoints")
+	fs.StringVar(&f.mode, "mode", "auto", "ec2 (use instance metadata), onPremise/onPrem (never), or auto")
+	fs.StringVar(&f.logfile, "logfile", "", "write the agent's own log here (rotated by size); default: agent.logfile, else stderr")
+	fs.StringVar(&f.logLevel, "log-level", "", "DEBUG, INFO, WARN, ERROR or OFF (default INFO, DEBUG with agent.debug)")
+	fs.StringVar(&f.envConfig, "env-config", "", "env-config.json written by `logwarden ctl` (log level, set-env)")
+	fs.StringVar(&f.pidfile, "pidfile", "", "write the process id here")
+}
+
+func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f agentFlags
+	fs.Var(&f.configs, "c", "CloudWatch Agent JSON config file or .d directory (repeatable)")
+	f.register(fs)
+	fs.Usage = func() { fmt.Fprint(stderr, agentUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(f.configs) == 0 {
+		return usageError{"agent: -c CONFIG is required"}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("agent: unexpected argument %q", fs.Arg(0))}
+	}
+	cfg, err := config.Load(f.configs...)
+	if err != nil {
+		return err
+	}
+	return runAgentConfig(ctx, cfg, f, nil, stderr)
+}
+
+// agentEndpoint, when not nil, points the agent at a local server with static
+// credentials (logwarden up) instead of the config's endpoint and AWS.
+type agentEndpoint struct {
+	url    string
+	region string
+}
+
+// runAgentConfig runs an agent for cfg until ctx ends.
+func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local *agentEndpoint, stderr io.Writer) error {
+	env, err := readEnvConfig(f.envConfig)
+	if err != nil {
+		return err
+	}
+	for k, v := range env {
+		if k != "CWAGENT_LOG_LEVEL" {
+			os.Setenv(k, v)
+		}
+	}
+	level := f.logLevel
+	if level == "" {
+		level = env["CWAGENT_LOG_LEVEL"]
+	}
+	if level == "" && cfg.Agent.Debug {
+		level = "DEBUG"
+	}
+	lvl, off, err := selflog.ParseLevel(level)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	logPath := f.logfile
+	if logPath == "" && cfg.Agent.Logfile != nil {
+		logPath = *cfg.Agent.Logfile
+	}
+	log, closer, err := selflog.New(logPath, lvl, off, stderr)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	onPrem, err := resolveMode(ctx, f.mode)
+	if err != nil {
+		return err
+	}
+	info := hostinfo.Detect(ctx, onPrem)
+	sources, err := cfg.Sources(info, onPrem)
+	if err != nil {
+		return err
+	}
+	if len(sources) == 0 {
+		return errors.New("agent: the config collects no files (logs.logs_collected.files.collect_list is empty)")
+	}
+	cwCfg := cloudwatch.Config{RoleARN: cfg.RoleARN(), OnPrem: onPrem, UserAgent: "logwarden/" + Version}
+	if cfg.Logs != nil {
+		cwCfg.Endpoint = cfg.Logs.EndpointOverride
+	}
+	if r, err := cfg.Region(info); err == nil {
+		cwCfg.Region = r
+	}
+	if local != nil {
+		cwCfg.Endpoint, cwCfg.Region, cwCfg.RoleARN = local.url, local.region, ""
+		cwCfg.StaticCredentials = &aws.Credentials{AccessKeyID: "logwarden", SecretAccessKey: "logwarden", Source: "logwarden up"}
+	}
+	cw, err := cloudwatch.New(ctx, cwCfg)
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	concurrency := 1
+	if cfg.Logs != nil && cfg.Logs.Concurrency > 1 {
+		concurrency = cfg.Logs.Concurrency
+	}
+	pl := pipeline.New(cw, pipeline.Options{FlushInterval: cfg.FlushInterval(), Concurrency: concurrency, Logger: log.With("part", "pipeline")})
+	ag, err := agent.New(agent.Options{Sources: sources, StateDir: f.stateDir, Sink: pl, Logger: log.With("part", "agent")})
+	if err != nil {
+		pl.Close(context.Background())
+		return err
+	}
+	if f.pidfile != "" {
+		if err := fsutil.WriteFileAtomic(f.pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			return fmt.Errorf("write pid file: %w", err)
+		}
+		defer os.Remove(f.pidfile)
+	}
+	groups := map[string]bool{}
+	for _, s := range sources {
+		groups[s.GroupName] = true
+	}
+	log.Info("agent started", "version", Version, "files", len(sources), "region", cw.Region(),
+		"endpoint", cwCfg.Endpoint, "state", ag.StatePath(), "mode", map[bool]string{true: "onPremise", false: "ec2"}[onPrem])
+	runErr := ag.Run(ctx)
+	closeCtx, cancel := context.WithTimeout(context.Background(), pipelineCloseTimeout)
+	defer cancel()
+	if err := pl.Close(closeCtx); err != nil {
+		log.Warn("pipeline close", "err", err)
+	}
+	st := pl.Stats()
+	log.Info("agent stopped", "events", st.Events, "batches", st.Batches, "bytes", st.Bytes, "retries", st.Retries,
+		"rejected_too_old", st.RejectedTooOld, "rejected_too_new", st.RejectedTooNew, "rejected_expired", st.RejectedExpired,
+		"dropped_invalid", st.DroppedInvalid)
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		return runErr
+	}
+	return nil
+}
+
+// resolveMode maps --mode to onPrem; auto asks instance metadata (unless it is
+// disabled) whether this is EC2.
+func resolveMode(ctx context.Context, mode string) (onPrem bool, err error) {
+	switch mode {
+	case "ec2":
+		return false, nil
+	case "onPremise", "onPrem":
+		return true, nil
+	case "auto", "":
+		switch {
+		case os.Getenv("RUN_IN_AWS") == "True":
+			return false, nil
+		case strings.EqualFold(os.Getenv("AWS_EC2_METADATA_DISABLED"), "true"):
+			return true, nil
+		}
+		return !hostinfo.Detect(ctx, false).OnEC2, nil
+	}
+	return false, usageError{fmt.Sprintf("--mode %q: want ec2, onPremise, onPrem or auto", mode)}
+}
+
+// readEnvConfig reads the env-config.json `logwarden ctl` writes ("" = none).
+func readEnvConfig(path string) (map[string]string, error) {
+	env := map[string]string{}
+	if path == "" {
+		return env, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return env, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read env config: %w", err)
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, fmt.Errorf("parse env config %s: %w", path, err)
+	}
+	return env, nil
 }
