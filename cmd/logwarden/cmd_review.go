@@ -30,7 +30,8 @@ type readerOptions struct {
 	LogGroups []string
 	Start     time.Time
 	End       time.Time
-	Zone      *time.Location
+	Zone      *time.Location // the review's zone (period, business hours)
+	HostZone  *time.Location // the zone of timestamps without an offset (RFC 3164)
 	Progress  io.Writer
 }
 
@@ -73,6 +74,7 @@ report.pdf, manifest.json) for one month. Flags:`)
 	policyFile := fs.String("policy", "", "policy file (default: the built-in criteria; see 'review policy print')")
 	lang := fs.String("lang", "ko", "report language: ko or en")
 	tz := fs.String("tz", "", "time zone of the period and business hours (default: the policy's, Asia/Seoul)")
+	hostTZ := fs.String("host-tz", "", "time zone of log timestamps without an offset (default: the review's; EC2 images often log in UTC)")
 	out := fs.String("out", "", "output directory (required)")
 	prev := fs.String("prev", "", "previous period's report directory (default: found beside --out)")
 	reportDate := fs.String("report-date", "", "report date printed in the header, YYYY-MM-DD (default: left blank)")
@@ -113,13 +115,19 @@ report.pdf, manifest.json) for one month. Flags:`)
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	hostZone := pol.Location()
+	if *hostTZ != "" {
+		if hostZone, err = time.LoadLocation(*hostTZ); err != nil {
+			return usageError{fmt.Sprintf("review: --host-tz %q is not an IANA time zone name", *hostTZ)}
+		}
+	}
 	switch *mode {
 	case "files", "server", "cloudwatch":
 	default:
 		return usageError{fmt.Sprintf("review: --source %q is not files, server or cloudwatch", *mode)}
 	}
 	read, err := newReviewReader(readerOptions{Mode: *mode, Root: *root, Endpoint: *endpoint, Region: *region,
-		LogGroups: groups, Start: start, End: end, Zone: pol.Location(), Progress: stderr})
+		LogGroups: groups, Start: start, End: end, Zone: pol.Location(), HostZone: hostZone, Progress: stderr})
 	if err != nil {
 		return err
 	}

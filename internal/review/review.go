@@ -171,6 +171,9 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	if opt.OutDir == "" {
 		return nil, errors.New("review: an output directory is required")
 	}
+	if opt.Read == nil {
+		return nil, errors.New("review: no reader")
+	}
 	loc := opt.Policy.Location()
 	start, end, err := ParsePeriod(opt.Period, loc)
 	if err != nil {
@@ -188,9 +191,6 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	last := ""
 	inputs, err := opt.Read(ctx, func(r *parse.Record) error {
 		if r.Source != last {
-			if last != "" {
-				logf(opt.Progress, "review: %s done", last)
-			}
 			last = r.Source
 			logf(opt.Progress, "review: reading %s", last)
 		}
@@ -206,7 +206,21 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	}
 	logf(opt.Progress, "review: %d records from %d inputs", n, len(inputs))
 	for _, in := range inputs {
+		if in.Note != "" {
+			continue // skipped by the reader (not a log); listed in the manifest
+		}
 		eng.AddSource(in.Source)
+		eng.SetClass(in.Source, in.Class)
+		if t := in.Tamper; t != nil {
+			sev := check.SevNotice
+			if t.Empty > 0 || t.TrailingBytes > 0 {
+				sev = check.SevFinding
+			}
+			eng.AddIssue(check.Issue{Source: in.Source, Severity: sev, Summary: check.Text{
+				Ko: fmt.Sprintf("%s: 0으로 지워진 레코드 %d개, 불완전한 끝 %d바이트, 시각 역행 %d회, 비정상 레코드 %d개", in.Source, t.Empty, t.TrailingBytes, t.Backwards, t.Insane),
+				En: fmt.Sprintf("%s: %d zeroed records, %d trailing bytes, %d time reversals, %d insane records", in.Source, t.Empty, t.TrailingBytes, t.Backwards, t.Insane),
+			}})
+		}
 	}
 	slices.SortFunc(inputs, func(a, b report.Input) int { return cmp.Compare(a.Source, b.Source) })
 	results := eng.Results()

@@ -101,6 +101,28 @@ type Engine struct {
 
 	hosts    map[string]bool
 	lastHost string
+
+	issues []Issue
+}
+
+// Issue is an integrity problem of an input found by the reader (zeroed
+// wtmp records, a truncated record, time going backwards); R10 lists it.
+type Issue struct {
+	Source   string
+	Severity Severity
+	Summary  Text
+}
+
+// AddIssue records an integrity problem for R10.
+func (e *Engine) AddIssue(is Issue) { e.issues = append(e.issues, is) }
+
+// SetClass sets the log class of file's stream when its name did not tell
+// (CloudWatch streams); the reader knows it from the content.
+func (e *Engine) SetClass(file, class string) {
+	s := e.fileCov[e.file(file)]
+	if class != "" && s.class == "other" {
+		s.class = class
+	}
 }
 
 type srcState struct {

@@ -652,7 +652,10 @@ func (j *judge) r08() Result {
 			title = Text{k, k}
 		}
 		subj := u
-		if grp != "" {
+		switch {
+		case u == "":
+			subj = grp
+		case grp != "":
 			subj += "@" + grp
 		}
 		ko := fmt.Sprintf("%s: %s", title.Ko, subj)
@@ -798,6 +801,11 @@ func (j *judge) r10() Result {
 				},
 			})
 		}
+	}
+	for _, is := range j.e.issues {
+		r.Items = append(r.Items, Item{
+			Key: "R10||integrity:" + is.Source, Severity: is.Severity, Subject: is.Source, Evidence: []Ref{}, Summary: is.Summary,
+		})
 	}
 	drops, wipes := 0, 0
 	var dropIdx []int

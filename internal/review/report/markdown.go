@@ -162,6 +162,9 @@ func when(it check.Item) string {
 	if it.Last.IsZero() || it.Last.Equal(it.First) {
 		return it.First.Format("01-02 15:04:05")
 	}
+	if it.First.Format("01-02") == it.Last.Format("01-02") {
+		return it.First.Format("01-02 15:04:05") + " ~ " + it.Last.Format("15:04:05")
+	}
 	return it.First.Format("01-02 15:04") + " ~ " + it.Last.Format("01-02 15:04")
 }
 

@@ -135,6 +135,20 @@ type Input struct {
 	First        time.Time `json:"first,omitempty"`
 	Last         time.Time `json:"last,omitempty"`
 	Note         string    `json:"note,omitempty"`
+	// Tamper holds the tampering tells of a binary login file (wtmp/btmp).
+	Tamper *BinaryTells `json:"tamper,omitempty"`
+	// Class is the log kind (auth, syslog, ...), when the reader knows it.
+	Class string `json:"class,omitempty"`
+}
+
+// BinaryTells are the signs that a utmp-format file was edited: zeroed
+// records, a size that is not a multiple of the record size, time going
+// backwards, records that fail the sanity check.
+type BinaryTells struct {
+	Empty         int64 `json:"empty_records"`
+	TrailingBytes int64 `json:"trailing_bytes"`
+	Backwards     int64 `json:"backwards"`
+	Insane        int64 `json:"insane"`
 }
 
 // Charts is the data behind the HTML charts.
