@@ -322,6 +322,18 @@ func checkSemantics(root map[string]any, out *[]Problem) []string {
 
 	retention := map[string]groupSetting{}
 	class := map[string]groupSetting{}
+	// Entries often share patterns; compile each distinct one once.
+	compiled := map[string]error{}
+	checkRegexp := func(path, s string, out *[]Problem) {
+		err, ok := compiled[s]
+		if !ok {
+			_, err = regexp.Compile(s)
+			compiled[s] = err
+		}
+		if err != nil {
+			*out = append(*out, Problem{Path: path, Value: showValue(s), Rule: "is not a valid regular expression: " + err.Error()})
+		}
+	}
 	for i, item := range list {
 		e, ok := item.(map[string]any)
 		if !ok {
@@ -340,7 +352,7 @@ func checkSemantics(root map[string]any, out *[]Problem) []string {
 		}
 		if fs, ok := e["filters"].([]any); ok {
 			for j, f := range fs {
-				checkFilter(indexPath(joinPath(p, "filters"), j), f, out)
+				checkFilter(indexPath(joinPath(p, "filters"), j), f, out, checkRegexp)
 			}
 		}
 		if s, ok := e["multi_line_start_pattern"].(string); ok && s == TimestampFormatPlaceholder {
@@ -408,13 +420,7 @@ func checkGroupSetting(seen map[string]groupSetting, key, group string, s groupS
 	}
 }
 
-func checkRegexp(path, s string, out *[]Problem) {
-	if _, err := regexp.Compile(s); err != nil {
-		*out = append(*out, Problem{Path: path, Value: showValue(s), Rule: "is not a valid regular expression: " + err.Error()})
-	}
-}
-
-func checkFilter(path string, v any, out *[]Problem) {
+func checkFilter(path string, v any, out *[]Problem, checkRegexp func(path, s string, out *[]Problem)) {
 	f, ok := v.(map[string]any)
 	if !ok {
 		return // the schema reports it

@@ -84,16 +84,17 @@ func (m *merger) mergeMap(path string, dst, src map[string]any, file string) {
 // collect_list only items from earlier files count as already held, so that
 // a duplicate inside one file is still reported by the uniqueness rule.
 func (m *merger) mergeList(path string, dst, src []any, file string, perFile bool) []any {
-	held := len(dst)
-next:
+	held := make(map[string]bool, len(dst)+len(src))
+	for _, v := range dst {
+		held[canonical(v)] = true
+	}
 	for _, v := range src {
-		if !perFile {
-			held = len(dst)
+		k := canonical(v)
+		if held[k] {
+			continue
 		}
-		for _, h := range dst[:held] {
-			if reflect.DeepEqual(h, v) {
-				continue next
-			}
+		if !perFile {
+			held[k] = true
 		}
 		m.record(indexPath(path, len(dst)), v, file)
 		dst = append(dst, v)

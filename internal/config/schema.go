@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -296,13 +295,14 @@ func (r *rule) checkArray(path string, a []any, out *[]Problem) {
 		*out = append(*out, Problem{Path: path, Rule: fmt.Sprintf("has %d items, more than the maximum %d", len(a), r.maxItems)})
 	}
 	if r.unique {
-		for i := range a {
-			for j := 0; j < i; j++ {
-				if reflect.DeepEqual(a[i], a[j]) {
-					*out = append(*out, Problem{Path: indexPath(path, i), Rule: fmt.Sprintf("duplicates %s: items must be unique", indexPath(lastElem(path), j))})
-					break
-				}
+		first := make(map[string]int, len(a))
+		for i, v := range a {
+			k := canonical(v)
+			if j, ok := first[k]; ok {
+				*out = append(*out, Problem{Path: indexPath(path, i), Rule: fmt.Sprintf("duplicates %s: items must be unique", indexPath(lastElem(path), j))})
+				continue
 			}
+			first[k] = i
 		}
 	}
 	if r.items != nil {
@@ -317,6 +317,16 @@ func (r *rule) name() string {
 		return r.objectName
 	}
 	return "this object"
+}
+
+// canonical is a string equal for two decoded JSON values exactly when they
+// are deep-equal: their JSON with object keys sorted.
+func canonical(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%#v", v)
+	}
+	return string(b)
 }
 
 // kindOf returns the schema type of a value decoded with UseNumber. A number
