@@ -146,7 +146,7 @@ func build(docs []document, problems []Problem) (*Config, error) {
 		return nil, &ValidationError{Problems: []Problem{{File: m.origins.fileFor(""), Rule: err.Error()}}}
 	}
 	cfg.Files = names
-	cfg.Notices = notices
+	cfg.Notices = append(m.notices, notices...)
 	if cfg.Logs != nil && cfg.Logs.LogsCollected.Files != nil {
 		for i := range cfg.Logs.LogsCollected.Files.CollectList {
 			cfg.Logs.LogsCollected.Files.CollectList[i].Origin = m.origins.fileFor(indexPath(filesListPath, i))
@@ -157,6 +157,8 @@ func build(docs []document, problems []Problem) (*Config, error) {
 
 // decode reads one JSON object with numbers kept exact.
 func decode(d document) (map[string]any, *Problem) {
+	// A byte order mark, as some Windows editors write, is not JSON; skip it.
+	d.data = bytes.TrimPrefix(d.data, []byte("\xef\xbb\xbf"))
 	dec := json.NewDecoder(bytes.NewReader(d.data))
 	dec.UseNumber()
 	var v any

@@ -39,6 +39,7 @@ var wholeValues = map[string]bool{
 type merger struct {
 	origins  origins
 	problems []Problem
+	notices  []string
 }
 
 func newMerger() *merger { return &merger{origins: origins{}} }
@@ -84,17 +85,21 @@ func (m *merger) mergeMap(path string, dst, src map[string]any, file string) {
 // collect_list only items from earlier files count as already held, so that
 // a duplicate inside one file is still reported by the uniqueness rule.
 func (m *merger) mergeList(path string, dst, src []any, file string, perFile bool) []any {
-	held := make(map[string]bool, len(dst)+len(src))
-	for _, v := range dst {
-		held[canonical(v)] = true
+	held := make(map[string]int, len(dst)+len(src))
+	for i, v := range dst {
+		held[canonical(v)] = i
 	}
-	for _, v := range src {
+	for j, v := range src {
 		k := canonical(v)
-		if held[k] {
+		if i, ok := held[k]; ok {
+			if perFile {
+				m.notices = append(m.notices, fmt.Sprintf("%s: entry %d of %s repeats %s of %s and is dropped",
+					path, j, file, indexPath(lastElem(path), i), m.origins.fileFor(indexPath(path, i))))
+			}
 			continue
 		}
 		if !perFile {
-			held[k] = true
+			held[k] = len(dst)
 		}
 		m.record(indexPath(path, len(dst)), v, file)
 		dst = append(dst, v)

@@ -172,6 +172,17 @@ func TestLoad_MergeOrigins(t *testing.T) {
 	if got := len(cfg.Files); got != 2 {
 		t.Errorf("Files = %v, want 2", cfg.Files)
 	}
+	wantNotice := "logs.logs_collected.files.collect_list: entry 0 of " + filepath.Join(dir, "20-b.json") +
+		" repeats collect_list[1] of " + filepath.Join(dir, "10-a.json") + " and is dropped"
+	if len(cfg.Notices) != 1 || cfg.Notices[0] != wantNotice {
+		t.Errorf("Notices = %q, want [%q]", cfg.Notices, wantNotice)
+	}
+}
+
+func TestParse_ByteOrderMark(t *testing.T) {
+	if _, err := Parse([]byte("\xef\xbb\xbf"+fileA), "bom.json"); err != nil {
+		t.Fatalf("Parse with a BOM: %v", err)
+	}
 }
 
 func TestLoad_NoArgs(t *testing.T) {
