@@ -124,12 +124,14 @@ func build(docs []document, problems []Problem) (*Config, error) {
 		names = append(names, d.name)
 		m.add(merged, root, d.name)
 	}
-	problems = append(problems, m.problems...)
 	if len(problems) > 0 {
+		// Without every file the merged document is not the one to check.
 		return nil, &ValidationError{Problems: problems}
 	}
 
-	var found []Problem
+	// A merge conflict keeps the first file's value, so the merged document
+	// is still worth checking: report both.
+	found := m.problems
 	rootRule.check("", merged, &found)
 	notices := checkSemantics(merged, &found)
 	for i := range found {

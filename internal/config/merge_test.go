@@ -103,6 +103,18 @@ func TestLoad_Merge(t *testing.T) {
 			wantErr: []string{`b.json: logs.logs_collected.files.collect_list[2].retention_in_days: 2 is not one of`},
 		},
 		{
+			name: "conflicts and schema problems together",
+			files: map[string]string{
+				"a.json": fileA,
+				"b.json": `{"agent":{"region":"eu-west-1"},"logs":{"logs_collected":{"files":{"collect_list":[{"file_path":"/b","timezone":"KST"}]}}}}`,
+			},
+			args: []string{"a.json", "b.json"},
+			wantErr: []string{
+				`b.json: agent.region: "eu-west-1" differs from "us-east-1" in `,
+				`b.json: logs.logs_collected.files.collect_list[2].timezone: "KST" is not one of Local, LOCAL, UTC`,
+			},
+		},
+		{
 			name:    "a section split over two files is checked merged",
 			files:   map[string]string{"a.json": `{"logs":{"log_stream_name":"s"}}`, "b.json": `{"logs":{"logs_collected":{"files":{"collect_list":[{"file_path":"/b"}]}}}}`},
 			args:    []string{"a.json", "b.json"},
