@@ -92,25 +92,17 @@ func fromIMDS(ctx context.Context, info *Info, opts imds.Options) {
 	info.Hostname = strings.TrimSpace(string(b))
 }
 
-// firstIPv4 returns the first IPv4 address of an up, non-loopback interface.
+// firstIPv4 returns the first non-loopback IPv4 address of this host, in
+// the order the system lists its addresses, as the CloudWatch Agent picks it.
 func firstIPv4() string {
-	ifaces, err := net.Interfaces()
+	addrs, err := net.InterfaceAddrs()
 	if err != nil {
 		return ""
 	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok {
-				if ip4 := ipn.IP.To4(); ip4 != nil && !ip4.IsLoopback() {
-					return ip4.String()
-				}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() {
+			if ip4 := ipn.IP.To4(); ip4 != nil {
+				return ip4.String()
 			}
 		}
 	}
