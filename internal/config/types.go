@@ -95,26 +95,26 @@ const TimestampFormatPlaceholder = "{timestamp_format}"
 // and defaults: what the agent runs.
 type Source struct {
 	// Index is the entry's position in the merged collect_list (for messages).
-	Index int
+	Index int `json:"index"`
 	// FilePath is the glob pattern to follow.
-	FilePath string
+	FilePath string `json:"file_path"`
 	// GroupName and StreamName have placeholders resolved. GroupName is "" when
 	// it is derived per matched file (see Destination).
-	GroupName  string
-	StreamName string
+	GroupName  string `json:"log_group_name"`
+	StreamName string `json:"log_stream_name"`
 	// UTC is true when timezone is exactly "UTC"; otherwise local time.
-	UTC                   bool
-	TimestampFormat       string // strftime form, "" for none
-	MultiLineStartPattern string // RE2, or exactly TimestampFormatPlaceholder; never ""
-	TrimTimestamp         bool
-	Encoding              string // "" or "utf-8" means no decoding
-	Filters               []Filter
-	RetentionInDays       int    // -1: leave retention alone
-	LogGroupClass         string // "", "STANDARD" or "INFREQUENT_ACCESS"
-	AutoRemoval           bool
-	PublishMultiLogs      bool
-	Blacklist             string // RE2 on base names, "" for none
-	BackpressureMode      string // "" or "fd_release"
+	UTC                   bool     `json:"utc,omitempty"`
+	TimestampFormat       string   `json:"timestamp_format,omitempty"` // strftime form, "" for none
+	MultiLineStartPattern string   `json:"multi_line_start_pattern"`   // RE2, or exactly TimestampFormatPlaceholder; never ""
+	TrimTimestamp         bool     `json:"trim_timestamp,omitempty"`
+	Encoding              string   `json:"encoding,omitempty"` // "" or "utf-8" means no decoding
+	Filters               []Filter `json:"filters,omitempty"`
+	RetentionInDays       int      `json:"retention_in_days"`         // -1: leave retention alone
+	LogGroupClass         string   `json:"log_group_class,omitempty"` // "", "STANDARD" or "INFREQUENT_ACCESS"
+	AutoRemoval           bool     `json:"auto_removal,omitempty"`
+	PublishMultiLogs      bool     `json:"publish_multi_logs,omitempty"`
+	Blacklist             string   `json:"blacklist,omitempty"`         // RE2 on base names, "" for none
+	BackpressureMode      string   `json:"backpressure_mode,omitempty"` // "" or "fd_release"
 	// Origin is the configuration file the entry came from ("" when unknown).
-	Origin string
+	Origin string `json:"origin,omitempty"`
 }
