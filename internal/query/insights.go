@@ -1,14 +1,11 @@
 package query
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -35,10 +32,6 @@ type Stats struct {
 	RecordsScanned float64 `json:"recordsScanned"`
 	BytesScanned   float64 `json:"bytesScanned"`
 }
-
-// maxFlattenFields is how many fields are discovered in one JSON message
-// (Logs Insights extracts at most 200 fields from a JSON event).
-const maxFlattenFields = 200
 
 // defaultColumns are the fields returned when a query has no fields,
 // display or stats command.
@@ -141,10 +134,9 @@ func (q *Query) plan() {
 // record is one row flowing through the pipeline: an event, or a stats
 // result row (ev nil), plus the fields the query set.
 type record struct {
-	ev       *Event
-	vals     map[string]ival
-	flat     map[string]ival
-	flatDone bool
+	ev     *Event
+	vals   map[string]ival
+	isJSON int8 // message is a JSON object: 0 unknown, 1 yes, -1 no
 }
 
 func (r *record) set(name string, v ival) {
@@ -178,66 +170,39 @@ func (r *record) get(name string) ival {
 		}
 		return strVal(r.ev.Ptr)
 	}
-	if !r.flatDone {
-		r.flatDone = true
-		r.flat = flattenJSON(r.ev.Message)
-	}
-	return r.flat[name]
+	return r.jsonField(name)
 }
 
-// flattenJSON discovers the fields of a JSON object message: nested keys
-// are joined with '.', array elements are numbered (arr.0).
-func flattenJSON(msg string) map[string]ival {
-	s := strings.TrimSpace(msg)
-	if !strings.HasPrefix(s, "{") || !jsonValid(s) {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil
-	}
-	out := make(map[string]ival)
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		if len(out) >= maxFlattenFields {
-			return
-		}
-		switch x := v.(type) {
-		case map[string]any:
-			keys := make([]string, 0, len(x))
-			for k := range x {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				walk(joinKey(prefix, k), x[k])
-			}
-		case []any:
-			for i, e := range x {
-				walk(joinKey(prefix, strconv.Itoa(i)), e)
-			}
-		case string:
-			out[prefix] = strVal(x)
-		case json.Number:
-			n, _ := x.Float64()
-			out[prefix] = ival{k: kNum, n: n, s: x.String()}
-		case bool:
-			out[prefix] = boolVal(x)
-		case nil:
-			out[prefix] = strVal("null")
+// jsonField finds a field discovered in a JSON object message: nested
+// keys are joined with '.', array elements are numbered (arr.0). Objects
+// and arrays themselves are not fields.
+func (r *record) jsonField(name string) ival {
+	if r.isJSON == 0 {
+		r.isJSON = -1
+		m := r.ev.Message
+		if i := skipSpace(m, 0); i < len(m) && m[i] == '{' && jsonValid(m) {
+			r.isJSON = 1
 		}
 	}
-	walk("", v)
-	return out
-}
-
-func joinKey(prefix, k string) string {
-	if prefix == "" {
-		return k
+	if r.isJSON < 0 {
+		return ival{}
 	}
-	return prefix + "." + k
+	v := jsonFind(r.ev.Message, name, 0)
+	switch v.kind {
+	case sString:
+		s, _ := v.str()
+		return strVal(s)
+	case sNumber:
+		n, _ := strconv.ParseFloat(v.text, 64)
+		return ival{k: kNum, n: n, s: v.text}
+	case sTrue:
+		return boolVal(true)
+	case sFalse:
+		return boolVal(false)
+	case sNull:
+		return strVal("null")
+	}
+	return ival{}
 }
 
 // applyRecord runs a per-record stage; false drops the record.
@@ -386,7 +351,7 @@ func (q *Query) RunLimit(events iter.Seq[Event], limit int) ([][]Field, Stats) {
 		ev = e
 		st.RecordsScanned++
 		st.BytesScanned += float64(len(e.Message))
-		scratch.vals, scratch.flat, scratch.flatDone = nil, nil, false
+		scratch.vals, scratch.isJSON = nil, 0
 		ok := true
 		for i := range q.stages[:first] {
 			if !q.stages[i].applyRecord(&scratch) {
@@ -402,7 +367,7 @@ func (q *Query) RunLimit(events iter.Seq[Event], limit int) ([][]Field, Stats) {
 			agg.add(&scratch)
 			continue
 		}
-		kept := &record{ev: new(Event), vals: scratch.vals, flat: scratch.flat, flatDone: scratch.flatDone}
+		kept := &record{ev: new(Event), vals: scratch.vals, isJSON: scratch.isJSON}
 		*kept.ev = e
 		list = append(list, kept)
 		if keep >= 0 && len(list) >= 2*keep+1024 {
@@ -467,16 +432,25 @@ func (q *Query) format(list []*record) [][]Field {
 	return rows
 }
 
-// groupKey is the identity of a record's values of xs.
-func groupKey(r *record, xs []node) string {
-	var b bytes.Buffer
+// appendKey appends the identity of a record's values of xs to b.
+func appendKey(b []byte, r *record, xs []node) []byte {
 	for _, x := range xs {
 		v := x.eval(r)
-		b.WriteByte(byte('0' + v.k))
-		b.WriteString(v.text())
-		b.WriteByte(0)
+		b = append(b, byte('0'+v.k))
+		switch v.k {
+		case kNum, kTime, kBool:
+			b = strconv.AppendFloat(b, v.n, 'g', -1, 64)
+		default:
+			b = append(b, v.s...)
+		}
+		b = append(b, 0)
 	}
-	return b.String()
+	return b
+}
+
+// groupKey is appendKey as a string.
+func groupKey(r *record, xs []node) string {
+	return string(appendKey(nil, r, xs))
 }
 
 // aggState accumulates one aggregate of one group.
@@ -500,6 +474,7 @@ type aggregator struct {
 	byX    []node
 	groups map[string]*group
 	order  []*group
+	key    []byte // scratch for the group key
 }
 
 func newAggregator(s *statsSpec) *aggregator {
@@ -511,9 +486,10 @@ func newAggregator(s *statsSpec) *aggregator {
 }
 
 func (a *aggregator) add(r *record) {
-	k := groupKey(r, a.byX)
-	g := a.groups[k]
+	a.key = appendKey(a.key[:0], r, a.byX)
+	g := a.groups[string(a.key)]
 	if g == nil {
+		k := string(a.key)
 		g = &group{states: make([]aggState, len(a.spec.aggs))}
 		for _, x := range a.byX {
 			g.keys = append(g.keys, x.eval(r))

@@ -273,7 +273,8 @@ func skipNumber(s string, i int) (int, bool) {
 	return i, true
 }
 
-// jsonLookup follows path in the valid JSON document s.
+// jsonLookup follows path in the valid JSON document s; a nil path
+// describes s itself.
 func jsonLookup(s string, path []pathElem) subject {
 	i := skipSpace(s, 0)
 	for _, p := range path {
@@ -364,4 +365,87 @@ func unescapeJSON(raw string) string {
 		return raw
 	}
 	return out
+}
+
+// jsonFind looks up a Logs Insights field name such as "req.status" or
+// "tags.0" in the valid JSON document s. A dot may separate nested keys
+// or be part of a key ("a.b" finds {"a.b":1} as well as {"a":{"b":1}});
+// a number after a dot indexes an array.
+func jsonFind(s string, name string, depth int) subject {
+	i := skipSpace(s, 0)
+	if i >= len(s) || depth > maxJSONDepth {
+		return subject{}
+	}
+	switch s[i] {
+	case '{':
+		i = skipSpace(s, i+1)
+		for i < len(s) && s[i] == '"' {
+			kend, _ := skipString(s, i)
+			key := s[i+1 : kend-1]
+			vstart := skipSpace(s, skipSpace(s, kend)+1) // past ':'
+			vend, _ := skipValue(s, vstart, 0)
+			if keyEqual(key, name) {
+				return jsonLookup(s[vstart:vend], nil)
+			}
+			if k := keyPrefix(key, name); k > 0 {
+				if v := jsonFind(s[vstart:vend], name[k:], depth+1); v.kind != sMissing {
+					return v
+				}
+			}
+			i = skipSpace(s, vend)
+			if i >= len(s) || s[i] != ',' {
+				return subject{}
+			}
+			i = skipSpace(s, i+1)
+		}
+	case '[':
+		dot := strings.IndexByte(name, '.')
+		idxText, rest := name, ""
+		if dot >= 0 {
+			idxText, rest = name[:dot], name[dot+1:]
+		}
+		idx, err := strconv.Atoi(idxText)
+		if err != nil || idx < 0 {
+			return subject{}
+		}
+		if dot < 0 {
+			return jsonLookup(s, []pathElem{{index: idx}})
+		}
+		// Find the element's extent to descend into it.
+		return jsonFind(jsonElement(s, idx), rest, depth+1)
+	}
+	return subject{}
+}
+
+// keyPrefix returns len(key)+1 when name starts with key followed by a
+// dot, else 0. Keys with escapes are compared decoded.
+func keyPrefix(raw, name string) int {
+	key := raw
+	if strings.IndexByte(raw, '\\') >= 0 {
+		key = unescapeJSON(raw)
+	}
+	if len(name) > len(key) && name[len(key)] == '.' && name[:len(key)] == key {
+		return len(key) + 1
+	}
+	return 0
+}
+
+// jsonElement returns the text of element idx of the JSON array s.
+func jsonElement(s string, idx int) string {
+	i := skipSpace(s, skipSpace(s, 0)+1)
+	for n := 0; i < len(s); n++ {
+		end, ok := skipValue(s, i, 0)
+		if !ok {
+			return ""
+		}
+		if n == idx {
+			return s[i:end]
+		}
+		i = skipSpace(s, end)
+		if i >= len(s) || s[i] != ',' {
+			return ""
+		}
+		i = skipSpace(s, i+1)
+	}
+	return ""
 }
