@@ -17,6 +17,7 @@ import (
 	"github.com/logwarden/logwarden/internal/checkpoint"
 	"github.com/logwarden/logwarden/internal/cloudwatch"
 	"github.com/logwarden/logwarden/internal/config"
+	"github.com/logwarden/logwarden/internal/decode"
 	"github.com/logwarden/logwarden/internal/fsutil"
 	"github.com/logwarden/logwarden/internal/hostinfo"
 	"github.com/logwarden/logwarden/internal/pipeline"
@@ -47,6 +48,9 @@ type agentFlags struct {
 	logLevel  string
 	envConfig string
 	pidfile   string
+	// multilineQuiet is how long a pending multi-line event waits for a
+	// continuation line before it is sent.
+	multilineQuiet time.Duration
 }
 
 func (f *agentFlags) register(fs *flag.FlagSet) {
@@ -56,6 +60,7 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "", "DEBUG, INFO, WARN, ERROR or OFF (default INFO, DEBUG with agent.debug)")
 	fs.StringVar(&f.envConfig, "env-config", "", "env-config.json written by `logwarden ctl` (log level, set-env)")
 	fs.StringVar(&f.pidfile, "pidfile", "", "write the process id here")
+	fs.DurationVar(&f.multilineQuiet, "multiline-quiet", decode.DefaultFlushQuiet, "send a pending multi-line event after this long without a continuation line")
 }
 
 func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -152,7 +157,8 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 		concurrency = cfg.Logs.Concurrency
 	}
 	pl := pipeline.New(cw, pipeline.Options{FlushInterval: cfg.FlushInterval(), Concurrency: concurrency, Logger: log.With("part", "pipeline")})
-	ag, err := agent.New(agent.Options{Sources: sources, StateDir: f.stateDir, Sink: pl, Logger: log.With("part", "agent")})
+	ag, err := agent.New(agent.Options{Sources: sources, StateDir: f.stateDir, Sink: pl, Logger: log.With("part", "agent"),
+		MultiLineFlush: f.multilineQuiet})
 	if err != nil {
 		pl.Close(context.Background())
 		return err
