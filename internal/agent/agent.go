@@ -14,7 +14,6 @@ import (
 
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -210,22 +209,8 @@ func compileSource(i int, s config.Source, stateDir string, maxEvent int) (*sour
 
 // destination names where the file at path goes.
 func (s *source) destination(path string) pipeline.Destination {
-	g, st := s.cfg.GroupName, s.cfg.StreamName
-	switch {
-	case !s.cfg.PublishMultiLogs && g == "":
-		g = strings.TrimSuffix(s.cfg.FilePath, filepath.Ext(s.cfg.FilePath))
-	case s.cfg.PublishMultiLogs && g == "":
-		g = multiLogName(path)
-	case s.cfg.PublishMultiLogs:
-		st = st + "_" + strings.ReplaceAll(multiLogName(path), "/", "_")
-	}
+	g, st := s.cfg.Destination(path)
 	return pipeline.Destination{Group: g, Stream: st, Class: s.cfg.LogGroupClass, RetentionDays: s.cfg.RetentionInDays}
-}
-
-var invalidGroupChar = regexp.MustCompile(`[^.\-_/#A-Za-z0-9]`)
-
-func multiLogName(path string) string {
-	return invalidGroupChar.ReplaceAllString(strings.ReplaceAll(path, `\`, "/"), "_")
 }
 
 // StatePath is the checkpoint file's path.

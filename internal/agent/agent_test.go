@@ -375,12 +375,17 @@ func TestAgent_CrashRepeatsOnlyUnacknowledged(t *testing.T) {
 	opts.StopTimeout = 200 * time.Millisecond
 	h := start(t, opts)
 	h.waitCount(100)
-	time.Sleep(50 * time.Millisecond)
 	// A crash: copy the state file as it is on disk now, stop, put the copy back.
-	data, err := os.ReadFile(filepath.Join(state, checkpoint.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var data []byte
+	waitFor(t, "the checkpoint of 60 acknowledged lines", waitLong, func() bool {
+		var err error
+		data, err = os.ReadFile(filepath.Join(state, checkpoint.FileName))
+		if err != nil {
+			return false
+		}
+		es, err := checkpoint.Decode(data)
+		return err == nil && len(es) == 1 && es[0].Offset == 60*int64(len("a 000000\n"))
+	})
 	h.stop()
 	if err := os.WriteFile(filepath.Join(state, checkpoint.FileName), data, 0o640); err != nil {
 		t.Fatal(err)
@@ -600,4 +605,42 @@ func head(s []string) []string {
 		return append(s[:6:6], "...")
 	}
 	return s
+}
+
+func TestAgent_RotatedWhileStopped(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 100)...)
+	sink1 := newSink()
+	h := start(t, testOptions(state, sink1, testSource(path)))
+	h.waitCount(100)
+	h.stop()
+	// While the agent is down: more lines, then a rename rotation.
+	appendLines(t, path, lines("a", 100, 120)...)
+	os.Rename(path, path+".1")
+	appendLines(t, path, lines("b", 0, 30)...)
+	sink2 := newSink()
+	h = start(t, testOptions(state, sink2, testSource(path)))
+	h.waitCount(50)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), append(lines("a", 100, 120), lines("b", 0, 30)...))
+}
+
+func TestAgent_CopyTruncatedWhileStopped(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 100)...)
+	sink1 := newSink()
+	h := start(t, testOptions(state, sink1, testSource(path)))
+	h.waitCount(100)
+	h.stop()
+	appendLines(t, path, lines("a", 100, 120)...)
+	copyTruncate(t, path, lines("b", 0, 200)) // the new content is longer than the old offset
+	sink2 := newSink()
+	h = start(t, testOptions(state, sink2, testSource(path)))
+	h.waitCount(220)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), append(lines("a", 100, 120), lines("b", 0, 200)...))
 }

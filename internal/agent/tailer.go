@@ -39,6 +39,10 @@ type tailer struct {
 
 	emitFn decode.EmitFunc
 	lineFn tail.LineFunc
+
+	// truncatedWhileDown is the checkpoint of this file's previous content
+	// when it was truncated (copytruncate) while the agent was stopped.
+	truncatedWhileDown *checkpoint.Entry
 }
 
 // open opens the file at t.path and positions it: at its checkpoint if the
@@ -77,6 +81,8 @@ func (t *tailer) open() bool {
 		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
 		if same, _ := fp.Matches(f); same && e.Offset <= fi.Size() {
 			start, t.fp = e.Offset, fp
+		} else if e.FingerprintLen > 0 {
+			t.truncatedWhileDown = &e
 		}
 	}
 	if start > 0 {
@@ -121,6 +127,8 @@ func (t *tailer) run() {
 	defer t.a.done(t)
 	timer := time.NewTimer(t.a.opts.PollInterval)
 	defer timer.Stop()
+	t.recoverRotated()
+	t.recoverTruncated()
 	for {
 		// Check before reading: after a copytruncate the old offset must not
 		// be read in the new content.
@@ -255,8 +263,9 @@ func (t *tailer) drainFlush() {
 // retire closes the current file once everything read from it was
 // acknowledged, in the background; its checkpoint is removed if the file is
 // deleted, else kept until it goes stale.
-func (t *tailer) retire() {
-	f, h, id, end := t.f, t.h, t.id, t.rd.Offset()
+func (t *tailer) retire() { t.retireFile(t.f, t.h, t.id, t.rd.Offset()) }
+
+func (t *tailer) retireFile(f *os.File, h *checkpoint.Handle, id tail.ID, end int64) {
 	t.a.wg.Add(1)
 	go func() {
 		defer t.a.wg.Done()
@@ -271,6 +280,105 @@ func (t *tailer) retire() {
 		}
 		t.a.busy(t.src.idx, id, -1)
 	}()
+}
+
+// recoverRotated reads, before the file now at t.path, the rest of a file
+// that was followed at this path and was rotated away (renamed next to it)
+// while the agent was down, found by its device, inode and fingerprint.
+func (t *tailer) recoverRotated() {
+	for _, e := range t.a.store.Entries() {
+		if e.Source != t.src.key || e.Path != t.path || e.FingerprintLen == 0 || (e.Dev == t.id.Dev && e.Inode == t.id.Ino) {
+			continue
+		}
+		id := tail.ID{Dev: e.Dev, Ino: e.Inode}
+		t.a.mu.Lock()
+		busy := t.a.busyIDs[idKey{t.src.idx, id}] > 0
+		t.a.mu.Unlock()
+		if busy {
+			continue
+		}
+		f := findByID(filepath.Dir(t.path), id, tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}, e.Offset)
+		if f == nil {
+			continue
+		}
+		t.a.log.Info("reading the rest of a file rotated while the agent was stopped", keyPath, f.Name(), keyOffset, e.Offset)
+		t.a.busy(t.src.idx, id, 1)
+		cur := t.h
+		t.h = t.a.store.Track(e)
+		rd := tail.NewReader(f, e.Offset, t.src.newline, t.a.opts.MaxEventBytes)
+		t.now = time.Now()
+		_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
+		if !t.a.stopping.Load() {
+			_ = rd.FlushPartial(t.lineFn)
+			_ = t.proc.Flush(time.Now(), t.emitFn)
+		}
+		t.retireFile(f, t.h, id, rd.Offset())
+		t.h = cur
+	}
+}
+
+// recoverTruncated reads the rest of this file's previous content from the
+// copy copytruncate left next to it, when the truncation happened while the
+// agent was stopped.
+func (t *tailer) recoverTruncated() {
+	e := t.truncatedWhileDown
+	t.truncatedWhileDown = nil
+	if e == nil {
+		return
+	}
+	fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
+	f := findCopy(t.path, t.id, fp, e.Offset)
+	if f == nil {
+		t.a.log.Warn("file was truncated while the agent was stopped and no rotated copy was found; reading it from the start", keyPath, t.path)
+		return
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return
+	}
+	id := tail.FileID(fi)
+	t.a.log.Info("reading the rest of a file truncated while the agent was stopped from its copy", keyPath, f.Name(), keyOffset, e.Offset)
+	t.a.busy(t.src.idx, id, 1)
+	cur := t.h
+	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: f.Name(), Dev: id.Dev, Inode: id.Ino, FingerprintLen: e.FingerprintLen, Fingerprint: e.Fingerprint, Offset: e.Offset})
+	rd := tail.NewReader(f, e.Offset, t.src.newline, t.a.opts.MaxEventBytes)
+	t.now = time.Now()
+	_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
+	if !t.a.stopping.Load() {
+		_ = rd.FlushPartial(t.lineFn)
+		_ = t.proc.Flush(time.Now(), t.emitFn)
+	}
+	t.retireFile(f, t.h, id, rd.Offset())
+	t.h = cur
+}
+
+// findByID opens the regular file in dir with id whose content still starts
+// with fp and is longer than offset.
+func findByID(dir string, id tail.ID, fp tail.Fingerprint, offset int64) *os.File {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	for _, de := range ents {
+		if !de.Type().IsRegular() {
+			continue
+		}
+		fi, err := de.Info()
+		if err != nil || tail.FileID(fi) != id || fi.Size() <= offset {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, de.Name()))
+		if err != nil {
+			return nil
+		}
+		if same, _ := fp.Matches(f); same {
+			return f
+		}
+		f.Close()
+		return nil
+	}
+	return nil
 }
 
 // truncated handles copytruncate: the rest of the old content is read from
@@ -293,14 +401,19 @@ func (t *tailer) truncated() {
 	t.rd = tail.NewReader(t.f, 0, t.src.newline, t.a.opts.MaxEventBytes)
 }
 
-// findCopy looks next to the file for the copy copytruncate made: a regular
-// file that starts with the bytes of our fingerprint and is at least as long
-// as what was read. The most recently modified candidate wins.
+// findCopy looks next to the file for the copy copytruncate made.
 func (t *tailer) findCopy() *os.File {
-	if t.fp.Len == 0 {
+	return findCopy(t.path, t.id, t.fp, t.rd.Offset())
+}
+
+// findCopy looks next to path for a regular file (not path's own file id)
+// that starts with the bytes of fp and is at least minSize long. The most
+// recently modified candidate wins.
+func findCopy(path string, id tail.ID, fp tail.Fingerprint, minSize int64) *os.File {
+	if fp.Len == 0 {
 		return nil
 	}
-	dir := filepath.Dir(t.path)
+	dir := filepath.Dir(path)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -312,18 +425,18 @@ func (t *tailer) findCopy() *os.File {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		if p == t.path || (tail.Exclude{}).Excluded(p) {
+		if p == path || (tail.Exclude{}).Excluded(p) {
 			continue
 		}
 		fi, err := e.Info()
-		if err != nil || fi.Size() < t.rd.Offset() || tail.FileID(fi) == t.id {
+		if err != nil || fi.Size() < minSize || tail.FileID(fi) == id {
 			continue
 		}
 		f, err := os.Open(p)
 		if err != nil {
 			continue
 		}
-		if same, _ := t.fp.Matches(f); !same || (best != nil && !fi.ModTime().After(bestTime)) {
+		if same, _ := fp.Matches(f); !same || (best != nil && !fi.ModTime().After(bestTime)) {
 			f.Close()
 			continue
 		}
