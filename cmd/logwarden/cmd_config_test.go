@@ -70,9 +70,8 @@ func TestConfigShow(t *testing.T) {
 	var got struct {
 		Mode    string `json:"mode"`
 		Sources []struct {
-			FilePath   string
-			GroupName  string
-			StreamName string
+			GroupName  string `json:"log_group_name"`
+			StreamName string `json:"log_stream_name"`
 		} `json:"sources"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
