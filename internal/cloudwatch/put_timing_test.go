@@ -1,0 +1,191 @@
+package cloudwatch
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime is this process's user+system CPU time. The machine is shared, so
+// benchmarks report CPU per event beside wall-clock figures.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU adds cpu-ns/event and MiB/cpu-s (message bytes) metrics.
+func reportCPU(b *testing.B, start time.Duration, events int, bytes int64) {
+	cpu := cpuTime() - start
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(events), "cpu-ns/event")
+	b.ReportMetric(float64(bytes)/(1<<20)/cpu.Seconds(), "MiB/cpu-s")
+}
+
+// benchLineLen is the reference line size.
+const benchLineLen = 121
+
+// benchBatch is about one full batch of 121-byte syslog-style lines (1 MiB
+// with 26 bytes each), varied like real sshd/cron lines so that compression
+// is not flattered by identical lines.
+func benchBatch() []Event {
+	users := []string{"ec2-user", "root", "admin", "deploy", "backup", "jenkins", "postgres"}
+	msgs := []string{"Accepted publickey for %s from 10.%d.%d.%d port %d ssh2: RSA SHA256:%x",
+		"Failed password for invalid user %s from 203.0.%d.%d port %d ssh2 %x%x",
+		"pam_unix(sshd:session): session opened for user %s(uid=%d) by (uid=0) %x %d",
+		"(%s) CMD (run-parts /etc/cron.hourly) pid=%d job=%d host=%d seq=%x"}
+	r := uint64(42)
+	next := func() int { r ^= r << 13; r ^= r >> 7; r ^= r << 17; return int(r % 65536) }
+	evs := make([]Event, 7000)
+	for i := range evs {
+		head := fmt.Sprintf("Nov 26 05:%02d:%02d ip-10-0-1-23 sshd[%d]: ", i/60%60, i%60, 1000+next())
+		var body string
+		switch k := next() % len(msgs); k {
+		case 0:
+			body = fmt.Sprintf(msgs[k], users[next()%len(users)], next()%256, next()%256, next()%256, next(), uint64(next())<<32|uint64(next()))
+		case 1:
+			body = fmt.Sprintf(msgs[k], users[next()%len(users)], next()%256, next()%256, next(), next(), next())
+		case 2:
+			body = fmt.Sprintf(msgs[k], users[next()%len(users)], next(), next(), next())
+		default:
+			body = fmt.Sprintf(msgs[k], users[next()%len(users)], next(), next(), next(), next())
+		}
+		line := head + body + strings.Repeat(" x", 64)
+		evs[i] = Event{Timestamp: 1_795_000_000_000 + int64(i), Message: line[:121]}
+	}
+	return evs
+}
+
+// nullHandler accepts any request and answers {} after reading the body.
+func nullHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, "{}")
+	})
+}
+
+// nullServerEnv makes the test binary act as the null server (see
+// TestHelperNullServer), so that benchmarks count only the client's CPU.
+const nullServerEnv = "LOGWARDEN_TEST_NULL_SERVER"
+
+// TestHelperNullServer is not a test: run by nullServer in a child process,
+// it serves nullHandler on 127.0.0.1 until its stdin closes.
+func TestHelperNullServer(t *testing.T) {
+	if os.Getenv(nullServerEnv) != "1" {
+		t.Skip("helper process for benchmarks")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("ADDR %s\n", l.Addr())
+	go http.Serve(l, nullHandler())
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// nullServer starts the null server in a child process and returns its URL.
+func nullServer(b testing.TB) string {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperNullServer$")
+	cmd.Env = append(os.Environ(), nullServerEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "ADDR ") {
+		b.Fatalf("null server: %q %v", line, err)
+	}
+	return "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
+}
+
+// BenchmarkPutLogEvents compares the SDK's own serializer with the
+// hand-written body, with and without gzip, into a null handler on loopback.
+// One op is one batch; events/s and MiB/s are of message bytes.
+func BenchmarkPutLogEvents(b *testing.B) {
+	url := nullServer(b)
+	evs := benchBatch()
+	for _, tc := range []struct {
+		name string
+		comp Compression
+		sdk  bool
+	}{
+		{"sdk", CompressionNone, true},
+		{"fast", CompressionNone, false},
+		{"fast-gzip", CompressionGzip, false},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cl := newTestClient(b, url, tc.comp)
+			ctx := context.Background()
+			b.SetBytes(int64(len(evs) * benchLineLen))
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				var err error
+				if tc.sdk {
+					_, err = cl.putLogEventsSDK(ctx, "/g", "s", evs)
+				} else {
+					_, err = cl.PutLogEvents(ctx, "/g", "s", evs)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+			reportCPU(b, start, b.N*len(evs), int64(b.N*len(evs)*benchLineLen))
+		})
+	}
+}
+
+// BenchmarkAppendPutLogEventsBody is the serializer alone.
+func BenchmarkAppendPutLogEventsBody(b *testing.B) {
+	evs := benchBatch()
+	b.SetBytes(int64(len(evs) * benchLineLen))
+	b.ReportAllocs()
+	var buf []byte
+	start := cpuTime()
+	for b.Loop() {
+		buf = AppendPutLogEventsBody(buf[:0], "/g", "s", evs)
+	}
+	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+	reportCPU(b, start, b.N*len(evs), int64(b.N*len(evs)*benchLineLen))
+	_ = fmt.Sprint(len(buf))
+}
+
+// BenchmarkGzipPutLogEventsBody is serializing plus compression, no HTTP.
+func BenchmarkGzipPutLogEventsBody(b *testing.B) {
+	evs := benchBatch()
+	b.SetBytes(int64(len(evs) * benchLineLen))
+	b.ReportAllocs()
+	start := cpuTime()
+	var n int
+	for b.Loop() {
+		body, err := GzipPutLogEventsBody("/g", "s", evs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(body)
+	}
+	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+	reportCPU(b, start, b.N*len(evs), int64(b.N*len(evs)*benchLineLen))
+	b.ReportMetric(float64(n), "gzip-bytes/batch")
+}
