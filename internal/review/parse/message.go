@@ -18,6 +18,10 @@ func classify(r *Record, program, msg string) {
 		parsePAM(r, msg)
 		return
 	}
+	if len(msg) > 4 && msg[:4] == "PAM " {
+		parsePAMMore(r, msg)
+		return
+	}
 	switch program {
 	case "sshd", "sshd-session", "sshd-auth":
 		parseSSH(r, msg)
@@ -342,6 +346,42 @@ func parsePAM(r *Record, msg string) {
 		r.User = text[len("password changed for "):]
 	}
 	_ = typ
+}
+
+// parsePAMMore handles sshd's summary of a PAM conversation that failed
+// several times: "PAM 4 more authentication failures; logname= uid=0 euid=0
+// tty=ssh ruser= rhost=IP  user=root". It stands for N further failures.
+func parsePAMMore(r *Record, msg string) {
+	rest := msg[len("PAM "):]
+	sp := strings.IndexByte(rest, ' ')
+	if sp <= 0 {
+		return
+	}
+	n, ok := atoi(rest[:sp])
+	semi := strings.IndexByte(rest, ';')
+	if !ok || semi < 0 || !strings.HasPrefix(rest[sp:], " more authentication failure") {
+		return
+	}
+	r.Kind = KindPAMAuthFailure
+	var rhost string
+	forEachKV(rest[semi+1:], func(k, v string) {
+		switch k {
+		case "rhost":
+			rhost = v
+		case "tty":
+			r.TTY = v
+		case "user":
+			r.User = v
+		}
+	})
+	r.TargetUser = r.User
+	r.Detail = "more=" + rest[:sp]
+	if looksLikeIP(rhost) {
+		r.SrcIP = rhost
+	} else if rhost != "" {
+		r.Detail += " rhost=" + rhost
+	}
+	_ = n
 }
 
 // forEachKV walks "k=v k2= k3=v3" (values never contain spaces in pam_unix lines).

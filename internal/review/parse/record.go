@@ -63,6 +63,9 @@ const (
 	// SrcIP from rhost= when it is an address (Detail "rhost=NAME" otherwise),
 	// TTY from tty=, Group unused. The invoking account (logname= or ruser=)
 	// goes to Detail as "by=NAME" when non-empty.
+	// sshd's "PAM N more authentication failures; ... rhost=IP  user=U" is
+	// also KindPAMAuthFailure, with Detail "more=N" (it stands for N
+	// failures) and Method empty.
 	KindPAMAuthFailure Kind = "pam.auth_failure"
 	// KindPAMUserUnknown: "pam_unix(SVC:auth): check pass; user unknown".
 	KindPAMUserUnknown Kind = "pam.user_unknown"
