@@ -1,0 +1,89 @@
+package server
+
+import (
+	"encoding/json"
+	"reflect"
+	"sort"
+	"testing"
+)
+
+// FuzzDecodePutLogEvents checks the hand-written PutLogEvents decoder against
+// encoding/json: whenever it accepts a body, it must decode it exactly as
+// encoding/json does, and it must never panic.
+func FuzzDecodePutLogEvents(f *testing.F) {
+	for _, s := range []string{
+		``, `{}`, `{"logGroupName":"/g","logStreamName":"s","logEvents":[{"timestamp":1,"message":"m"}]}`,
+		`{"logGroupName": "/g", "logStreamName": "s", "logEvents": [{"timestamp": 1700000000000, "message": "h\u00e9llo \"q\" <tag>"}]}`,
+		`{"logEvents":[null,{},{"timestamp":null,"message":null}],"x":{"y":[1,2.5e3,true,false,null,"s"]}}`,
+		`{"LOGGROUPNAME":"a","logEvents":[{"message":"\ud83d\ude00 \n\t\\/"}]}`,
+		`{"logEvents":[{"timestamp":1.5,"message":"x"}]}`, `{"logEvents":[{"timestamp":99999999999999999999}]}`,
+		`{"logGroupName":"a"} x`, `{"logEvents":[]}`, `{"logEvents":null}`, `{"a":"\ud800"}`, "{\"a\":\"\xff\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast putLogEventsIn
+		if !fastDecodePut(body, &fast) {
+			return
+		}
+		got, e := decodePutLogEvents(body)
+		if e != nil {
+			t.Fatalf("fast path accepted but decode failed: %v", e)
+		}
+		if len(body) == 0 {
+			return
+		}
+		var std struct {
+			LogGroupName  *string `json:"logGroupName"`
+			LogStreamName *string `json:"logStreamName"`
+			LogEvents     []struct {
+				Timestamp *int64  `json:"timestamp"`
+				Message   *string `json:"message"`
+			} `json:"logEvents"`
+			SequenceToken *string `json:"sequenceToken"`
+		}
+		if err := json.Unmarshal(body, &std); err != nil {
+			t.Fatalf("fast decoder accepted what encoding/json rejects (%v): %q", err, body)
+		}
+		if !reflect.DeepEqual(std.LogGroupName, got.LogGroupName) || !reflect.DeepEqual(std.LogStreamName, got.LogStreamName) ||
+			!reflect.DeepEqual(std.SequenceToken, got.SequenceToken) || (std.LogEvents == nil) != (got.LogEvents == nil) ||
+			len(std.LogEvents) != len(got.LogEvents) {
+			t.Fatalf("decoders differ on %q", body)
+		}
+		for i, e := range std.LogEvents {
+			g := got.LogEvents[i]
+			if (e.Timestamp != nil) != g.hasTimestamp || (e.Timestamp != nil && *e.Timestamp != g.Timestamp) ||
+				(e.Message != nil) != g.hasMessage || (e.Message != nil && *e.Message != g.Message) {
+				t.Fatalf("event %d differs on %q: std %v/%v fast %+v", i, body, e.Timestamp, e.Message, g)
+			}
+		}
+	})
+}
+
+// FuzzServe sends arbitrary bodies to every operation: the answer is always a
+// JSON document, and never a server fault.
+func FuzzServe(f *testing.F) {
+	ops := make([]string, 0, len(operations))
+	for op := range operations {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	f.Add(uint8(0), []byte(`{"logGroupName":"g"}`))
+	f.Add(uint8(3), []byte(`{"logGroupName":"g","logStreamName":"s"}`))
+	f.Add(uint8(6), []byte(`{"logGroupName":"g","logStreamName":"s","logEvents":[{"timestamp":1,"message":"x"}]}`))
+	f.Add(uint8(8), []byte(`{"logGroupName":"g","filterPattern":"ERROR","nextToken":"x","limit":0}`))
+	ts := startServer(f, Options{})
+	f.Fuzz(func(t *testing.T, opIdx uint8, body []byte) {
+		op := ops[int(opIdx)%len(ops)]
+		out, e := operations[op](ts.srv, &reqCtx{region: defaultRegion, op: op}, body)
+		if e != nil {
+			if e.Status >= 500 || e.Code == "" || e.Message == "" {
+				t.Fatalf("%s(%q): %+v", op, body, e)
+			}
+			return
+		}
+		if _, err := json.Marshal(out); err != nil {
+			t.Fatalf("%s(%q): encode: %v", op, body, err)
+		}
+	})
+}
