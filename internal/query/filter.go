@@ -9,7 +9,7 @@
 //	{ ... }   JSON pattern:            { $.level = "ERROR" && $.latency > 500 }
 //	[ ... ]   space-delimited pattern: [ip, user, ..., status = 4*, bytes > 1000]
 //	%...%     bare regular expression: %ERROR|WARN%
-//	other     terms:                   ERROR "disk full" ?WARN -debug
+//	other     terms:                   ERROR "disk full" -debug ?db ?net
 //
 // Patterns are case-sensitive. The empty pattern matches every message.
 package query
@@ -47,9 +47,11 @@ type Filter struct {
 	pattern string
 	kind    kind
 
-	// kindTerms: every term in all must occur, at least one in any must
-	// occur when any is non-empty, and none of none may occur.
-	all, any, none []string
+	// kindTerms: every term in all must occur, none of none may occur,
+	// and when there are groups, every term of at least one group must
+	// occur. A group is a ?term and the plain terms that follow it.
+	all, none []string
+	groups    [][]string
 
 	// kindRegex
 	re *regexp.Regexp
@@ -176,13 +178,17 @@ func (f *Filter) matchTerms(m string) bool {
 			return false
 		}
 	}
-	if len(f.any) == 0 {
+	if len(f.groups) == 0 {
 		return true
 	}
-	for _, t := range f.any {
-		if strings.Contains(m, t) {
-			return true
+groups:
+	for _, g := range f.groups {
+		for _, t := range g {
+			if !strings.Contains(m, t) {
+				continue groups
+			}
 		}
+		return true
 	}
 	return false
 }

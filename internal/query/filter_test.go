@@ -92,6 +92,19 @@ func TestFilter_Terms(t *testing.T) {
 			match:   []string{"ERROR db down", "ERROR cache miss", "db ERROR cache"},
 			noMatch: []string{"ERROR only", "db cache", "ERROR db retry", "INFO db"},
 		},
+		{
+			// The AWS CDK's FilterPattern.anyTermGroup(["ERROR", "MainThread"],
+			// ["WARN", "Deadlock"]) writes this pattern for
+			// (ERROR and MainThread) or (WARN and Deadlock).
+			pattern: `?"ERROR" "MainThread" ?"WARN" "Deadlock"`,
+			match:   []string{"ERROR in MainThread", "WARN Deadlock found", "MainThread WARN Deadlock"},
+			noMatch: []string{"ERROR Deadlock", "WARN MainThread", "ERROR", "MainThread Deadlock"},
+		},
+		{
+			pattern: "x ?a b -c ?d",
+			match:   []string{"x a b", "x d"},
+			noMatch: []string{"x a", "a b d", "x a b c", "x b"},
+		},
 		{pattern: "\tERROR\n", match: []string{"ERROR"}},
 		{pattern: "héllo 로그", match: []string{"héllo 로그 x"}, noMatch: []string{"hello 로그"}},
 		{pattern: `""`, match: []string{"", "x"}},

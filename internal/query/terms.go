@@ -9,6 +9,15 @@ import "strings"
 const termSpecial = "\"(){}[]%&|=<>!,\\"
 
 // parseTerms parses a term pattern from pattern[start:] into f.
+//
+// Plain terms before the first ?term are all required; each ?term starts
+// an alternative that also takes the plain terms after it, and one
+// alternative must match in full; -terms must all be absent. So
+// "ERROR ?db ?cache" is ERROR and (db or cache), and
+// "?ERROR MainThread ?WARN Deadlock" is (ERROR and MainThread) or (WARN
+// and Deadlock): the pattern the AWS CDK writes for
+// FilterPattern.anyTermGroup. For patterns whose plain terms all come
+// first this is the rule "all plain terms AND (no ?terms, or one ?term)".
 func parseTerms(f *Filter, pattern string, start int) error {
 	i := start
 	for {
@@ -52,15 +61,16 @@ func parseTerms(f *Filter, pattern string, start int) error {
 			}
 			term, i = pattern[i:j], j
 		}
-		switch prefix {
-		case '?':
-			f.any = append(f.any, term)
-		case '-':
+		switch {
+		case prefix == '?':
+			f.groups = append(f.groups, []string{term})
+		case prefix == '-':
 			f.none = append(f.none, term)
-		default:
-			if term != "" {
-				f.all = append(f.all, term)
-			}
+		case len(f.groups) > 0:
+			g := &f.groups[len(f.groups)-1]
+			*g = append(*g, term)
+		case term != "":
+			f.all = append(f.all, term)
 		}
 	}
 }
