@@ -14,6 +14,22 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
+// TestMain keeps the host's AWS settings out of the tests: no shared config,
+// no profile, no region from the environment.
+func TestMain(m *testing.M) {
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE":             filepath.Join(os.TempDir(), "logwarden-config-test-no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(os.TempDir(), "logwarden-config-test-no-aws-credentials"),
+		"AWS_PROFILE":                 "",
+		"AWS_REGION":                  "",
+		"AWS_DEFAULT_REGION":          "",
+		BackpressureEnv:               "",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Exit(m.Run())
+}
+
 // fixedNow pins {date} for the duration of a test.
 func fixedNow(t testing.TB) {
 	t.Helper()

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/logwarden/logwarden/internal/hostinfo"
 )
@@ -48,10 +51,13 @@ func (c *Config) FlushInterval() time.Duration {
 // ErrNoRegion is returned by Region when no source names a region.
 var ErrNoRegion = errors.New("no region: set agent.region or AWS_REGION, or run on EC2")
 
-// Region resolves the region to send to: agent.region, then the AWS_REGION
-// and AWS_DEFAULT_REGION environment variables, then the instance's region
-// from info. Callers that load the SDK's shared config may try its profile
-// region when this returns ErrNoRegion.
+// OnPremProfile is the shared-config profile the CloudWatch Agent uses off EC2.
+const OnPremProfile = "AmazonCloudWatchAgent"
+
+// Region resolves the region to send to, in the CloudWatch Agent's order:
+// agent.region; the AWS_REGION or AWS_DEFAULT_REGION environment variable;
+// the region of the shared-config profile (AWS_PROFILE, else, off EC2,
+// AmazonCloudWatchAgent, else default); then the instance's region from info.
 func (c *Config) Region(info hostinfo.Info) (string, error) {
 	if c.Agent.Region != "" {
 		return c.Agent.Region, nil
@@ -61,10 +67,39 @@ func (c *Config) Region(info hostinfo.Info) (string, error) {
 			return r, nil
 		}
 	}
+	if r := profileRegion(info.OnEC2); r != "" {
+		return r, nil
+	}
 	if info.Region != "" && info.Region != hostinfo.UnknownRegion {
 		return info.Region, nil
 	}
 	return "", ErrNoRegion
+}
+
+// profileRegion is the region of the shared-config profile in use, or "".
+func profileRegion(onEC2 bool) string {
+	profiles := []string{"default"}
+	switch p := os.Getenv("AWS_PROFILE"); {
+	case p != "":
+		profiles = []string{p}
+	case !onEC2:
+		profiles = []string{OnPremProfile, "default"}
+	}
+	files := func(o *awsconfig.LoadSharedConfigOptions) {
+		if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
+			o.ConfigFiles = []string{f}
+		}
+		if f := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); f != "" {
+			o.CredentialsFiles = []string{f}
+		}
+	}
+	for _, p := range profiles {
+		sc, err := awsconfig.LoadSharedConfigProfile(context.Background(), p, files)
+		if err == nil && sc.Region != "" {
+			return sc.Region
+		}
+	}
+	return ""
 }
 
 // RoleARN is the role to assume for CloudWatch Logs: logs.credentials.role_arn,

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -203,22 +205,36 @@ func TestSource_Destination(t *testing.T) {
 }
 
 func TestConfig_Region(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "config")
+	err := os.WriteFile(shared, []byte("[default]\nregion = eu-west-3\n\n[profile AmazonCloudWatchAgent]\nregion = sa-east-1\n\n[profile other]\noutput = json\n"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	offEC2 := hostinfo.Info{Region: hostinfo.UnknownRegion}
 	tests := []struct {
 		name, agentRegion, awsRegion, defaultRegion string
+		configFile, profile                         string
 		info                                        hostinfo.Info
 		want                                        string
 		wantErr                                     bool
 	}{
-		{"config first", "ap-northeast-2", "us-east-1", "us-west-2", testInfo, "ap-northeast-2", false},
-		{"AWS_REGION", "", "us-east-1", "us-west-2", testInfo, "us-east-1", false},
-		{"AWS_DEFAULT_REGION", "", "", "us-west-2", testInfo, "us-west-2", false},
-		{"instance", "", "", "", testInfo, "ap-northeast-2", false},
-		{"unknown", "", "", "", hostinfo.Info{Region: hostinfo.UnknownRegion}, "", true},
+		{"config first", "ap-northeast-2", "us-east-1", "us-west-2", shared, "", testInfo, "ap-northeast-2", false},
+		{"AWS_REGION", "", "us-east-1", "us-west-2", shared, "", testInfo, "us-east-1", false},
+		{"AWS_DEFAULT_REGION", "", "", "us-west-2", shared, "", testInfo, "us-west-2", false},
+		{"default profile on EC2", "", "", "", shared, "", testInfo, "eu-west-3", false},
+		{"on-premises profile off EC2", "", "", "", shared, "", offEC2, "sa-east-1", false},
+		{"AWS_PROFILE without a region", "", "", "", shared, "other", testInfo, "ap-northeast-2", false},
+		{"instance", "", "", "", filepath.Join(dir, "none"), "", testInfo, "ap-northeast-2", false},
+		{"unknown", "", "", "", filepath.Join(dir, "none"), "", offEC2, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("AWS_REGION", tt.awsRegion)
 			t.Setenv("AWS_DEFAULT_REGION", tt.defaultRegion)
+			t.Setenv("AWS_CONFIG_FILE", tt.configFile)
+			t.Setenv("AWS_PROFILE", tt.profile)
 			cfg := &Config{Agent: Agent{Region: tt.agentRegion}}
 			got, err := cfg.Region(tt.info)
 			if (err != nil) != tt.wantErr || got != tt.want {
