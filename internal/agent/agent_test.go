@@ -644,3 +644,63 @@ func TestAgent_CopyTruncatedWhileStopped(t *testing.T) {
 	h.stop()
 	assertExactly(t, sink2.messages(), append(lines("a", 100, 120), lines("b", 0, 200)...))
 }
+
+func TestAgent_AutoRemoval(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "app-1.log"), filepath.Join(dir, "app-2.log")
+	appendLines(t, first, lines("a", 0, 40)...)
+	src := testSource(filepath.Join(dir, "app-*.log"))
+	src.AutoRemoval = true
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, src))
+	h.waitCount(40)
+	appendLines(t, second, lines("b", 0, 10)...)
+	future := time.Now().Add(time.Minute)
+	os.Chtimes(second, future, future)
+	h.waitCount(50)
+	waitFor(t, "the old file to be removed", waitLong, func() bool { _, err := os.Stat(first); return os.IsNotExist(err) })
+	h.stop()
+	assertExactly(t, sink.messages(), append(lines("a", 0, 40), lines("b", 0, 10)...))
+	if _, err := os.Stat(second); err != nil {
+		t.Errorf("the newest file was removed: %v", err)
+	}
+}
+
+func TestAgent_UTF16WithBOM(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	var b []byte
+	b = append(b, 0xff, 0xfe)
+	for _, r := range "첫째 줄\r\n둘째\u0a0a줄\r\n" {
+		b = append(b, byte(r), byte(r>>8))
+	}
+	os.WriteFile(path, b, 0o644)
+	src := testSource(path)
+	src.Encoding = "utf-16le"
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, src))
+	h.waitCount(2)
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"첫째 줄", "둘째\u0a0a줄"})
+}
+
+func TestAgent_FilteredEventsAdvanceCheckpoint(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, "keep 1", "drop 2", "keep 3", "drop 4")
+	src := testSource(path)
+	src.Filters = []config.Filter{{Type: "exclude", Expression: "^drop"}}
+	sink := newSink()
+	h := start(t, testOptions(state, sink, src))
+	waitFor(t, "four events", waitLong, func() bool { return len(sink.records()) == 4 })
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"keep 1", "keep 3"})
+	recs := sink.records()
+	if !recs[1].ev.Skip || !recs[3].ev.Skip || recs[3].ev.Offset != fileSize(t, path) {
+		t.Errorf("filtered events not passed as Skip with offsets: %+v", recs)
+	}
+	st, _ := checkpoint.Open(state, checkpoint.Options{})
+	if es := st.Entries(); len(es) != 1 || es[0].Offset != fileSize(t, path) {
+		t.Errorf("checkpoint = %+v, want the whole file", es)
+	}
+}

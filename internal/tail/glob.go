@@ -283,13 +283,13 @@ func joinPath(dir, name string) string {
 	return dir + "/" + name
 }
 
-// Stat stats paths (following symlinks) and drops the missing ones and directories.
+// Stat stats paths (following symlinks) and keeps the regular files.
 func Stat(paths []string) []Match {
 	out := make([]Match, 0, len(paths))
 	for _, p := range paths {
 		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() {
-			continue
+		if err != nil || !fi.Mode().IsRegular() {
+			continue // missing, a directory, or a FIFO/device (opening a FIFO would block)
 		}
 		out = append(out, Match{Path: p, Info: fi})
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -45,8 +46,11 @@ func scanRel(t *testing.T, root, pattern string) []string {
 func TestGlob_Scan(t *testing.T) {
 	root := t.TempDir()
 	mkfiles(t, root, "a.log", "b.log", "c.txt", "dir.log/", "x/d.log", "x/y/e.log", "x/y/z/f.log", "app-1.log", "app-2.log", "apb.log")
-	os.Symlink(filepath.Join(root, "x"), filepath.Join(root, "link.log"))     // a symlink to a directory: not a file
-	os.Symlink(filepath.Join(root, "c.txt"), filepath.Join(root, "ctxt.log")) // a symlink to a file: followed
+	os.Symlink(filepath.Join(root, "x"), filepath.Join(root, "link.log"))          // a symlink to a directory: not a file
+	os.Symlink(filepath.Join(root, "c.txt"), filepath.Join(root, "ctxt.log"))      // a symlink to a file: followed
+	if err := syscall.Mkfifo(filepath.Join(root, "fifo.log"), 0o644); err != nil { // never opened: it would block
+		t.Fatal(err)
+	}
 	cases := []struct {
 		pattern string
 		want    []string
