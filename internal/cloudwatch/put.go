@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -224,8 +225,9 @@ func AppendJSONString(dst []byte, s string) []byte {
 	for i < len(s) {
 		// Fast skip over 8 plain ASCII bytes (no control, '"', '\\', or >= 0x80).
 		for i+8 <= len(s) {
-			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			// An unaligned 8-byte load; byte order does not matter, only
+			// whether any byte is special.
+			w := *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
 			ctl := (w - lsb*0x20) & ^w
 			quo := w ^ (lsb * '"')
 			quo = (quo - lsb) & ^quo
