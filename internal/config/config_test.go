@@ -132,6 +132,8 @@ func TestParse_Messages(t *testing.T) {
 			"x.json: logs.logs_collected.files.collect_list[0].blacklist: \"(\" is not a valid regular expression: error parsing regexp: missing closing ): `(`"},
 		{"logs needs logs_collected", `{"logs":{}}`,
 			`x.json: logs: must contain "logs_collected" or "metrics_collected"`},
+		{"too large for Go", `{"logs":{"concurrency":1e300,"logs_collected":{"files":{"collect_list":[{"file_path":"/a"}]}}}}`,
+			"x.json: logs.concurrency: 1e300 does not fit in int"},
 		{"syntax", "{\n \"logs\": }", "x.json: is not valid JSON: invalid character '}' looking for beginning of value at line 2, column 10"},
 		{"long value is cut", `{"agent":{"region":"` + strings.Repeat("r", 100) + `"}}`,
 			`x.json: agent.region: "` + strings.Repeat("r", maxValueShown-1) + `… is 100 characters long, more than the maximum 64`},

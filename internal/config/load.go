@@ -143,9 +143,10 @@ func build(docs []document, problems []Problem) (*Config, error) {
 		return nil, &ValidationError{Problems: found}
 	}
 
-	cfg, err := typed(merged)
-	if err != nil {
-		return nil, &ValidationError{Problems: []Problem{{File: m.origins.fileFor(""), Rule: err.Error()}}}
+	cfg, p := typed(merged)
+	if p != nil {
+		p.File = m.origins.fileFor(p.Path)
+		return nil, &ValidationError{Problems: []Problem{*p}}
 	}
 	cfg.Files = names
 	cfg.Notices = append(m.notices, notices...)
@@ -245,8 +246,9 @@ func normalizeNumber(n json.Number) json.Number {
 	return n
 }
 
-// typed turns the validated generic document into a Config.
-func typed(merged map[string]any) (*Config, error) {
+// typed turns the validated generic document into a Config. What the schema
+// allows but Go's types cannot hold (an integer beyond int64) is a problem.
+func typed(merged map[string]any) (*Config, *Problem) {
 	sub := map[string]any{}
 	for _, k := range []string{"agent", "logs"} {
 		if v, ok := merged[k]; ok {
@@ -255,15 +257,15 @@ func typed(merged map[string]any) (*Config, error) {
 	}
 	b, err := json.Marshal(sub)
 	if err != nil {
-		return nil, fmt.Errorf("encode config: %w", err)
+		return nil, &Problem{Rule: "cannot be encoded: " + err.Error()}
 	}
 	var cfg Config
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, fmt.Errorf("%s: %s does not fit %s", te.Field, te.Value, te.Type)
+			return nil, &Problem{Path: te.Field, Value: strings.TrimPrefix(te.Value, "number "), Rule: "does not fit in " + te.Type.String()}
 		}
-		return nil, fmt.Errorf("decode config: %w", err)
+		return nil, &Problem{Rule: "cannot be decoded: " + err.Error()}
 	}
 	return &cfg, nil
 }
