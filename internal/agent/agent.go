@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/logwarden/logwarden/internal/checkpoint"
@@ -158,7 +159,7 @@ func New(opts Options) (*Agent, error) {
 		busyIDs: map[idKey]int{},
 		warned:  map[string]string{},
 
-		openFile: os.Open,
+		openFile: openNonBlocking,
 	}
 	for i, s := range opts.Sources {
 		src, err := compileSource(i, s, stateDir, opts.MaxEventBytes)
@@ -172,6 +173,12 @@ func New(opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("new agent: %w", err)
 	}
 	return a, nil
+}
+
+// openNonBlocking opens path for reading without blocking should it have
+// become a FIFO since the scan (O_NONBLOCK changes nothing for regular files).
+func openNonBlocking(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }
 
 func setDefault(d *time.Duration, def time.Duration) {

@@ -61,7 +61,7 @@ func (t *tailer) open() bool {
 		t.a.warnOnce(t.path, "cannot stat log file", err)
 		return false
 	}
-	if fi.IsDir() {
+	if !fi.Mode().IsRegular() {
 		f.Close()
 		return false
 	}
@@ -386,16 +386,24 @@ func findByID(dir string, id tail.ID, fp tail.Fingerprint, offset int64) *os.Fil
 // read again from byte 0 under a new checkpoint generation.
 func (t *tailer) truncated() {
 	t.now = time.Now()
+	end := t.rd.Offset()
 	if cp := t.findCopy(); cp != nil {
 		rd := tail.NewReader(cp, t.rd.Offset(), t.src.newline, t.a.opts.MaxEventBytes)
 		_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
 		_ = rd.FlushPartial(t.lineFn)
+		end = rd.Offset()
 		cp.Close()
 	} else {
 		t.a.log.Warn("file truncated (copytruncate?) and no rotated copy found; lines written after the last read may be lost", keyPath, t.path, keyOffset, t.rd.Offset())
 		_ = t.rd.FlushPartial(t.lineFn)
+		end = t.rd.ReadOffset()
 	}
 	_ = t.proc.Flush(t.now, t.emitFn)
+	// Keep the old content's checkpoint until all of it was acknowledged: a
+	// crash before that resumes from the copy (see recoverTruncated).
+	if !t.a.waitAcked(t.h, end) {
+		return // stopping: the old checkpoint stays; the next start reads the rest from the copy
+	}
 	t.fp = tail.Fingerprint{}
 	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
 	t.rd = tail.NewReader(t.f, 0, t.src.newline, t.a.opts.MaxEventBytes)
