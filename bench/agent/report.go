@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,15 +44,16 @@ func markdown(file genResult, rs []result) string {
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpuModel(), runtime.Version(), host)
 	fmt.Fprintf(&b, "CPU = user+sys of the agent process from start to the last event received; idle RSS after %s drained.\n\n",
 		idleOf(rs))
-	b.WriteString("| run | wall s | MiB/s | events/s | CPU-s | CPU-s/GiB | CPU-s/M lines | MiB per CPU-s | peak RSS MiB | idle RSS MiB | idle CPU-s | delivery |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("The driver hosts the null endpoint; its CPU is shown apart (endpoint CPU-s). load = the 1-minute load average when the run started.\n\n")
+	b.WriteString("| run | wall s | MiB/s | events/s | CPU-s | CPU-s/GiB | CPU-s/M lines | MiB per CPU-s | peak RSS MiB | idle RSS MiB | idle CPU-s | endpoint CPU-s | load | delivery |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rs {
 		switch {
 		case r.Skipped != "":
-			fmt.Fprintf(&b, "| %s | skipped: %s |||||||||||\n", r.Name, r.Skipped)
+			fmt.Fprintf(&b, "| %s | skipped: %s |||||||||||||\n", r.Name, r.Skipped)
 			continue
 		case r.Err != "" && r.Wall == 0:
-			fmt.Fprintf(&b, "| %s | failed: %s |||||||||||\n", r.Name, oneLine(r.Err))
+			fmt.Fprintf(&b, "| %s | failed: %s |||||||||||||\n", r.Name, oneLine(r.Err))
 			continue
 		}
 		deliv := "—"
@@ -69,9 +71,13 @@ func markdown(file genResult, rs []result) string {
 			idleRSS = fmt.Sprintf("%.1f", float64(r.IdleRSS)/mib)
 			idleCPU = fmt.Sprintf("%.2f", r.IdleCPU.Seconds())
 		}
-		fmt.Fprintf(&b, "| %s | %.2f | %.1f | %.0f | %.2f | %.2f | %.2f | %.1f | %.1f | %s | %s | %s |\n",
+		endpoint := "—"
+		if r.Endpoint > 0 {
+			endpoint = fmt.Sprintf("%.2f", r.Endpoint.Seconds())
+		}
+		fmt.Fprintf(&b, "| %s | %.2f | %.1f | %.0f | %.2f | %.2f | %.2f | %.1f | %.1f | %s | %s | %s | %.1f | %s |\n",
 			r.Name, r.Wall.Seconds(), r.mibps(), r.evps(), r.CPU.Seconds(), r.cpuGiB(), r.cpuML(),
-			r.mibPerCPU(), float64(r.HWM)/mib, idleRSS, idleCPU, deliv)
+			r.mibPerCPU(), float64(r.HWM)/mib, idleRSS, idleCPU, endpoint, r.Load, deliv)
 	}
 	b.WriteString("\n")
 	writeRatios(&b, rs)
@@ -163,6 +169,23 @@ func oneLine(s string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// loadAvg returns the 1-minute load average.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0
+	}
+	return v
 }
 
 // cpuModel reads the processor's name from /proc/cpuinfo.

@@ -46,8 +46,9 @@ type result struct {
 	Idle     time.Duration
 	Endpoint time.Duration // CPU the null endpoint (this driver) used
 	Delivery *deliveryReport
-	Peer     bool // a peer agent, compared against
-	Agent    bool // a logwarden agent run
+	Load     float64 // 1-minute load average when the run started
+	Peer     bool    // a peer agent, compared against
+	Agent    bool    // a logwarden agent run
 }
 
 // bench holds what every run shares: the file, the null endpoint on plain
@@ -125,7 +126,7 @@ func (b *bench) runNamed(ctx context.Context, name string) []result {
 }
 
 func (b *bench) base(name string) result {
-	return result{Name: name, Bytes: b.file.Bytes, Lines: b.file.Lines, Idle: b.o.idle}
+	return result{Name: name, Bytes: b.file.Bytes, Lines: b.file.Lines, Idle: b.o.idle, Load: loadAvg()}
 }
 
 // runCat is the baseline: the cost of reading the file once.
