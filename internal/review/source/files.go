@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -94,6 +95,12 @@ type Input struct {
 	// CloudWatch: group and stream.
 	Group  string `json:"group,omitempty"`
 	Stream string `json:"stream,omitempty"`
+	// MissingRotations is set on the newest input of a rotation chain and
+	// names the rotated files that should exist but do not: a gap in a
+	// numbered chain (auth.log.1, auth.log.3.gz: auth.log.2 is missing) or
+	// in a dated chain (secure-20261011, -20261018, -20261101: a file
+	// between 20261018 and 20261101 is missing).
+	MissingRotations []string `json:"missing_rotations,omitempty"`
 	// Skipped says why an input found under the root was not read (not a
 	// log, binary with an unknown layout...). Such inputs have no records.
 	Skipped string `json:"skipped,omitempty"`
@@ -185,7 +192,74 @@ func Files(ctx context.Context, opts FileOptions, fn func(*parse.Record) error) 
 		}
 	}
 	finish()
+	markMissingRotations(cands, inputs)
 	return inputs, nil
+}
+
+// markMissingRotations fills MissingRotations (see Input). cands and inputs
+// are parallel.
+func markMissingRotations(cands []Candidate, inputs []Input) {
+	type chain struct {
+		newest int
+		nums   []int
+		dates  []int
+	}
+	chains := map[string]*chain{}
+	var order []string
+	for i, c := range cands {
+		if i >= len(inputs) {
+			break
+		}
+		k := path.Dir(c.Name) + "/" + c.Base
+		ch := chains[k]
+		if ch == nil {
+			ch = &chain{}
+			chains[k] = ch
+			order = append(order, k)
+		}
+		ch.newest = i // cands are oldest first within a chain
+		switch {
+		case c.Rank > 0 && c.Rank < 1000:
+			ch.nums = append(ch.nums, c.Rank)
+		case c.Rank >= 1000:
+			ch.dates = append(ch.dates, 1_000_000_000-c.Rank)
+		}
+	}
+	for _, k := range order {
+		ch := chains[k]
+		var missing []string
+		if len(ch.nums) > 0 {
+			have := map[int]bool{}
+			hi := 0
+			for _, n := range ch.nums {
+				have[n] = true
+				hi = max(hi, n)
+			}
+			for n := 1; n < hi; n++ {
+				if !have[n] {
+					missing = append(missing, path.Base(k)+"."+strconv.Itoa(n))
+				}
+			}
+		}
+		if len(ch.dates) >= 3 {
+			sort.Ints(ch.dates)
+			days := make([]int, len(ch.dates))
+			for i, d := range ch.dates {
+				t := time.Date(d/10000, time.Month(d/100%100), d%100, 0, 0, 0, 0, time.UTC)
+				days[i] = int(t.Unix() / 86400)
+			}
+			step := days[1] - days[0]
+			for i := 2; i < len(days); i++ {
+				step = min(step, days[i]-days[i-1])
+			}
+			for i := 1; i < len(days) && step > 0; i++ {
+				if days[i]-days[i-1] >= 2*step {
+					missing = append(missing, fmt.Sprintf("%s-* between %d and %d", path.Base(k), ch.dates[i-1], ch.dates[i]))
+				}
+			}
+		}
+		inputs[ch.newest].MissingRotations = missing
+	}
 }
 
 // maxPeriodHours bounds the hour histogram (a little over a year).

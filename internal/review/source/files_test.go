@@ -306,3 +306,63 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+func TestMissingRotations(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "var", "log")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	line := "Nov  3 02:14:11 web01 sshd[3105]: Failed password for root from 198.51.100.7 port 40030 ssh2\n"
+	for _, n := range []string{"auth.log", "auth.log.1", "auth.log.3", "secure", "secure-20261011", "secure-20261018", "secure-20261101"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(line), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, kst)
+	inputs, err := Files(context.Background(), FileOptions{Root: root, Start: start, End: start.AddDate(0, 1, 0), Zone: kst},
+		func(*parse.Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, in := range inputs {
+		got[in.Name] = strings.Join(in.MissingRotations, ",")
+	}
+	want := map[string]string{
+		"var/log/auth.log": "auth.log.2", "var/log/auth.log.1": "", "var/log/auth.log.3": "",
+		"var/log/secure": "secure-* between 20261018 and 20261101", "var/log/secure-20261011": "", "var/log/secure-20261018": "", "var/log/secure-20261101": "",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: missing %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+// TestNewYearByMtime: a secure file written on New Year's Day (its mtime)
+// holds December lines of the old year and January lines of the new one.
+func TestNewYearByMtime(t *testing.T) {
+	root := copyTree(t, filepath.Join("..", "testdata", "newyear"))
+	p := filepath.Join(root, "secure")
+	mt := time.Date(2026, 1, 1, 0, 10, 0, 0, kst)
+	if err := os.Chtimes(p, mt, mt); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		start time.Time
+		want  []string
+	}{
+		{time.Date(2025, 12, 1, 0, 0, 0, 0, kst), []string{"2025-12-31T23:58:01+09:00", "2025-12-31T23:59:59+09:00"}},
+		{time.Date(2026, 1, 1, 0, 0, 0, 0, kst), []string{"2026-01-01T00:00:00+09:00", "2026-01-01T00:00:30+09:00"}},
+	} {
+		var got []string
+		if _, err := Files(context.Background(), FileOptions{Root: root, Start: c.start, End: c.start.AddDate(0, 1, 0), Zone: kst},
+			func(r *parse.Record) error { got = append(got, r.Time.In(kst).Format(time.RFC3339)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("period %s: %v, want %v", c.start.Format("2006-01"), got, c.want)
+		}
+	}
+}
