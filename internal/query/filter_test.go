@@ -177,6 +177,14 @@ func TestFilter_JSON(t *testing.T) {
 			match:   []string{jsonCloudTrail, jsonOther},
 			noMatch: []string{`{"user":{"id":2},"users":[{"email":"x"}],"actions":["GET"]}`},
 		},
+		{
+			// What the AWS CDK writes for FilterPattern.all(stringValue("$.component",
+			// "=", "HttpServer"), any(booleanValue("$.error", true),
+			// numberValue("$.latency", ">", 1000))).
+			pattern: `{ ($.component = "HttpServer") && (($.error IS TRUE) || ($.latency > 1000)) }`,
+			match:   []string{`{"component":"HttpServer","error":true}`, `{"component":"HttpServer","error":false,"latency":1001}`},
+			noMatch: []string{`{"component":"HttpServer","error":false,"latency":1000}`, `{"component":"Db","error":true}`},
+		},
 		{pattern: `{ $.a = 1 || $.b = 2 && $.c = 3 }`, match: []string{`{"a":1}`, `{"b":2,"c":3}`}, noMatch: []string{`{"b":2}`, `{"c":3}`}},
 		{pattern: `{ $.message = %ERROR|WARN% }`, match: []string{jsonCloudTrail, `{"message":"WARN"}`}, noMatch: []string{jsonOther, `{"message":1}`}},
 		{pattern: `{ $.message != %ERROR% }`, match: []string{jsonOther}, noMatch: []string{jsonCloudTrail, `{}`}},
@@ -228,6 +236,7 @@ func TestFilter_SpaceDelimited(t *testing.T) {
 		{pattern: "[..., x = 1, ..., y = 2, ...]", match: []string{"1 2", "0 1 0 0 2 0", "2 1 2"}, noMatch: []string{"2 1", "1 1"}},
 		{pattern: "[a,b]", match: []string{"  one\ttwo  "}, noMatch: []string{"one"}},
 		{pattern: "[a, b = open]", match: []string{`x "open`}},
+		{pattern: `[status-code = "4*", bytes-sent > 10]`, match: []string{"404 11"}, noMatch: []string{"404 10"}},
 	})
 }
 
@@ -333,7 +342,7 @@ var errorPatterns = []string{
 	"[a b]",
 	"[a, b = 1 && c = 2]",
 	"[..., ... = 1]",
-	"[a-b]",
+	"[a.b]",
 	"[a,, b]",
 	"[a = %x%, b = %y%, c = %z%]",
 	"[a >= foo]",

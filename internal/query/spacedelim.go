@@ -96,15 +96,16 @@ func parseSlot(lx *lexer) (slot, error) {
 	return s, nil
 }
 
-// checkFieldName accepts names made of letters, digits and underscores.
+// checkFieldName accepts names made of letters, digits, '_' and '-' (the
+// column names the AWS CDK accepts).
 func checkFieldName(lx *lexer, name string, pos int) error {
 	if name == "..." {
 		return syntaxErr(lx.pattern, pos, `"..." cannot have a condition`)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if !(c == '_' || isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-			return syntaxErr(lx.pattern, pos+i, "unexpected %q in field name %q; field names hold letters, digits and _", c, name)
+		if !(c == '_' || c == '-' || isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+			return syntaxErr(lx.pattern, pos+i, "unexpected %q in field name %q; field names hold letters, digits, _ and -", c, name)
 		}
 	}
 	return nil
