@@ -14,6 +14,7 @@ import (
 	"github.com/logwarden/logwarden/internal/checkpoint"
 	"github.com/logwarden/logwarden/internal/config"
 	"github.com/logwarden/logwarden/internal/decode"
+	"github.com/logwarden/logwarden/internal/pipeline"
 )
 
 const waitLong = 10 * time.Second
@@ -703,4 +704,88 @@ func TestAgent_FilteredEventsAdvanceCheckpoint(t *testing.T) {
 	if es := st.Entries(); len(es) != 1 || es[0].Offset != fileSize(t, path) {
 		t.Errorf("checkpoint = %+v, want the whole file", es)
 	}
+}
+
+// TestAgent_RotationWithSlowAcks rotates while acknowledgements lag behind
+// reading: the old file must stay open until acknowledged, and nothing may
+// repeat or go missing.
+func TestAgent_RotationWithSlowAcks(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 200)...)
+	sink := newSink()
+	sink.delay = 150 * time.Millisecond
+	h := start(t, testOptions(state, sink, testSource(path)))
+	h.waitCount(200)
+	os.Rename(path, path+".1")
+	appendLines(t, path, lines("b", 0, 100)...)
+	h.waitCount(300)
+	appendLines(t, path, lines("b", 100, 150)...)
+	copyTruncate(t, path, lines("c", 0, 50))
+	h.waitCount(400)
+	time.Sleep(300 * time.Millisecond) // the last acknowledgements land
+	h.stop()
+	want := append(append(lines("a", 0, 200), lines("b", 0, 150)...), lines("c", 0, 50)...)
+	assertExactly(t, sink.messages(), want)
+	// Restarting now repeats nothing: every checkpoint reached its end.
+	sink2 := newSink()
+	h = start(t, testOptions(state, sink2, testSource(path)))
+	time.Sleep(200 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), nil)
+}
+
+// blockingSink blocks every Put until released, like a destination that is down.
+type blockingSink struct {
+	*fakeSink
+	release chan struct{}
+}
+
+func (s *blockingSink) Put(ctx context.Context, dest pipeline.Destination, ev pipeline.Event) error {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.fakeSink.Put(ctx, dest, ev)
+}
+
+// TestAgent_BackpressurePausesReading checks that a blocked destination stops
+// reading (the file is the buffer) and that a stop still returns in time.
+func TestAgent_BackpressurePausesReading(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 1000)...)
+	bs := &blockingSink{fakeSink: newSink(), release: make(chan struct{})}
+	opts := testOptions(t.TempDir(), bs, testSource(path))
+	opts.StopTimeout = 300 * time.Millisecond
+	a, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	if n := bs.count(); n != 0 {
+		t.Fatalf("events passed a blocked sink: %d", n)
+	}
+	for i := 0; i < 10; i++ {
+		bs.release <- struct{}{}
+	}
+	waitFor(t, "ten events", waitLong, func() bool { return bs.count() == 10 })
+	began := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return while the sink was blocked")
+	}
+	if d := time.Since(began); d > 2*time.Second {
+		t.Errorf("stop took %v with a blocked sink (StopTimeout 300ms)", d)
+	}
+	assertExactly(t, bs.messages(), lines("a", 0, 10))
 }
