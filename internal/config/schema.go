@@ -162,6 +162,45 @@ var (
 		}}
 	}
 
+	// appSignalsRule is logs.metrics_collected.app_signals (and its newer
+	// name application_signals), checked to the depth logwarden reports.
+	appSignalsRule = &rule{kind: kindObject, props: map[string]*rule{
+		"hosted_in": str(1, 1024),
+		"rules": {kind: kindArray, items: &rule{kind: kindObject, objectName: "a rule", required: []string{"selectors", "action"}, props: map[string]*rule{
+			"selectors":    {kind: kindArray},
+			"replacements": {kind: kindArray},
+			"action":       {kind: kindString, enum: []string{"drop", "keep", "replace"}},
+			"rule_name":    str(1, 0),
+		}}},
+		"tls": {kind: kindObject},
+	}}
+
+	// logsMetricsRule is logs.metrics_collected: metrics sent as embedded
+	// metric format logs, which logwarden ignores, checked for keys and types.
+	logsMetricsRule = &rule{kind: kindObject, props: map[string]*rule{
+		"app_signals":         appSignalsRule,
+		"application_signals": appSignalsRule,
+		"ecs": {kind: kindObject, closed: true, objectName: "ecs", props: map[string]*rule{
+			"metrics_collection_interval": intervalRule,
+			"disable_metric_extraction":   boolean(),
+		}},
+		"kubernetes": {kind: kindObject, props: map[string]*rule{
+			"cluster_name":                str(1, maxNameLen),
+			"jmx_container_insights":      boolean(),
+			"metrics_collection_interval": intervalRule,
+			"disable_metric_extraction":   boolean(),
+		}},
+		"prometheus": {kind: kindObject, closed: true, objectName: "prometheus", props: map[string]*rule{
+			"cluster_name":              str(0, 0),
+			"log_group_name":            str(0, 0),
+			"prometheus_config_path":    str(0, 0),
+			"emf_processor":             {kind: kindObject},
+			"ecs_service_discovery":     {kind: kindObject},
+			"disable_metric_extraction": boolean(),
+		}},
+		"otlp": {kind: kindObject},
+	}}
+
 	logsRule = &rule{kind: kindObject, closed: true, objectName: "logs", anyOf: []string{"logs_collected", "metrics_collected"}, props: map[string]*rule{
 		"logs_collected": {kind: kindObject, closed: true, objectName: "logs_collected", minProps: 1, props: map[string]*rule{
 			"files":          collectList("files", fileEntryRule),
@@ -173,7 +212,7 @@ var (
 				"disabled":        boolean(),
 			}},
 		}},
-		"metrics_collected":      {kind: kindObject},
+		"metrics_collected":      logsMetricsRule,
 		"log_stream_name":        nameRule,
 		"force_flush_interval":   intervalRule,
 		"credentials":            credentialsRule,
