@@ -16,6 +16,7 @@ func BenchmarkMatch(b *testing.B) {
 		{"terms_hit", `sshd Accepted "ec2-user from" ?publickey ?password -Failed`, syslog},
 		{"regex", `%port \d+ ssh2%`, syslog},
 		{"json", `{ $.eventType = "UpdateTrail" && $.latency <= 500 && $.objectList[1].id = 2 }`, jsonCloudTrail},
+		{"json_miss_value", `{ $.eventType = "DeleteTrail" && $.latency <= 500 }`, jsonCloudTrail},
 		{"json_miss_nonjson", `{ $.eventType = "UpdateTrail" }`, syslog},
 		{"space", `[ip, user, username, timestamp, request = "*html*", status_code = 4*, bytes > 1000]`, clf},
 		{"space_ellipsis", `[..., status_code = 404 || status_code = 410, bytes]`, clf},

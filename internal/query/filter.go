@@ -61,6 +61,12 @@ type Filter struct {
 
 	// kindSpace
 	space *spacePattern
+
+	// kindJSON, kindSpace: substrings every matching message holds (the
+	// literal text of "=" conditions that must all hold), checked before
+	// the message is parsed. For JSON only messages without escapes are
+	// checked this way, since an escape can spell the same text otherwise.
+	required []string
 }
 
 // SyntaxError is the error CompileFilter returns for a pattern it cannot
@@ -109,9 +115,19 @@ func CompileFilter(pattern string) (*Filter, error) {
 	case '{':
 		f.kind = kindJSON
 		f.json, err = parseJSONPattern(pattern, start)
+		if err == nil {
+			f.required = requiredLiterals(f.json, nil)
+		}
 	case '[':
 		f.kind = kindSpace
 		f.space, err = parseSpacePattern(pattern, start)
+		if err == nil {
+			for _, sl := range f.space.slots {
+				if sl.cond != nil {
+					f.required = requiredLiterals(sl.cond, f.required)
+				}
+			}
+		}
 	case '%':
 		f.kind = kindRegex
 		f.re, err = parseBareRegex(pattern, start)
@@ -143,8 +159,14 @@ func (f *Filter) Match(message string) bool {
 	case kindRegex:
 		return f.re.MatchString(message)
 	case kindJSON:
+		if len(f.required) > 0 && strings.IndexByte(message, '\\') < 0 && !containsAll(message, f.required) {
+			return false
+		}
 		return matchJSON(f.json, message)
 	case kindSpace:
+		if !containsAll(message, f.required) {
+			return false
+		}
 		return f.space.match(message)
 	}
 	return false
@@ -202,4 +224,35 @@ func skipSpace(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+func containsAll(m string, subs []string) bool {
+	for _, t := range subs {
+		if !strings.Contains(m, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// requiredLiterals appends to out the longest literal piece of every "="
+// string condition that e needs to hold (those joined by && only).
+func requiredLiterals(e *expr, out []string) []string {
+	switch e.op {
+	case '&':
+		return requiredLiterals(e.r, requiredLiterals(e.l, out))
+	case 'c':
+		if e.c.op == opEq && e.c.vk == valGlob {
+			best := ""
+			for _, p := range e.c.glob.parts {
+				if len(p) > len(best) {
+					best = p
+				}
+			}
+			if best != "" {
+				out = append(out, best)
+			}
+		}
+	}
+	return out
 }

@@ -189,6 +189,8 @@ func TestFilter_JSON(t *testing.T) {
 		{pattern: `{ $.message = %ERROR|WARN% }`, match: []string{jsonCloudTrail, `{"message":"WARN"}`}, noMatch: []string{jsonOther, `{"message":1}`}},
 		{pattern: `{ $.message != %ERROR% }`, match: []string{jsonOther}, noMatch: []string{jsonCloudTrail, `{}`}},
 		{pattern: `{ $.user.name = "\"Jo\" é" }`, match: []string{jsonCloudTrail}},
+		// The literal pre-check must not hide values spelled with escapes.
+		{pattern: `{ $.a = "é*" && $.b = "x" }`, match: []string{`{"a":"\u00e9t\u00e9","b":"x"}`, `{"a":"été","b":"x"}`}, noMatch: []string{`{"a":"ete","b":"x"}`}},
 		{pattern: `{ $.code = 200 }`, match: []string{jsonCloudTrail, `{"code":200}`, `{"code":200.0}`}, noMatch: []string{`{"code":"200 OK"}`}},
 		{pattern: `{ $.code = "2*" }`, match: []string{jsonCloudTrail, `{"code":204}`}, noMatch: []string{`{"code":true}`}},
 		{pattern: `{ $.sci > 5 }`, noMatch: []string{jsonCloudTrail}},

@@ -34,6 +34,17 @@ func FuzzCompileFilter(f *testing.F) {
 		if b := flt.MatchBytes([]byte(message)); b != got {
 			t.Fatalf("Match=%v MatchBytes=%v for %q on %q", got, b, pattern, message)
 		}
+		// The literal pre-check only ever skips work.
+		switch flt.kind {
+		case kindJSON:
+			if full := matchJSON(flt.json, message); full != got {
+				t.Fatalf("Match=%v but the full JSON evaluation says %v for %q on %q", got, full, pattern, message)
+			}
+		case kindSpace:
+			if full := flt.space.match(message); full != got {
+				t.Fatalf("Match=%v but the full evaluation says %v for %q on %q", got, full, pattern, message)
+			}
+		}
 		again, err := CompileFilter(flt.String())
 		if err != nil {
 			t.Fatalf("recompile %q: %v", pattern, err)
