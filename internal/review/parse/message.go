@@ -14,6 +14,19 @@ func Classify(r *Record, program, msg string) { classify(r, program, msg) }
 
 func classify(r *Record, program, msg string) {
 	r.Kind = KindOther
+	if strings.HasPrefix(msg, "message repeated ") {
+		// rsyslog RepeatedMsgReduction: "message repeated 3 times: [ Failed password ...]"
+		rest := msg[len("message repeated "):]
+		sp := strings.IndexByte(rest, ' ')
+		if sp > 0 && strings.HasPrefix(rest[sp:], " times: [") {
+			if n, ok := atoi(rest[:sp]); ok {
+				inner := strings.TrimSuffix(strings.TrimPrefix(rest[sp+len(" times: ["):], " "), "]")
+				classify(r, program, inner)
+				r.Repeat = n
+				return
+			}
+		}
+	}
 	if len(msg) > 4 && msg[:4] == "pam_" {
 		parsePAM(r, msg)
 		return
@@ -376,12 +389,12 @@ func parsePAMMore(r *Record, msg string) {
 	})
 	r.TargetUser = r.User
 	r.Detail = "more=" + rest[:sp]
+	r.Repeat = n
 	if looksLikeIP(rhost) {
 		r.SrcIP = rhost
 	} else if rhost != "" {
 		r.Detail += " rhost=" + rhost
 	}
-	_ = n
 }
 
 // forEachKV walks "k=v k2= k3=v3" (values never contain spaces in pam_unix lines).

@@ -265,6 +265,13 @@ type Record struct {
 	// or a single flag word; see each Kind.
 	Detail string `json:"detail,omitempty"`
 
+	// Repeat, when above 1, is the number of identical events this record
+	// stands for: rsyslog's "message repeated N times: [ msg ]" (N), its
+	// older "last message repeated N times" (N more of the previous line,
+	// whose fields are copied), sshd's "PAM N more authentication failures"
+	// (N). Zero means one event. Counting checks should add max(1, Repeat).
+	Repeat int `json:"repeat,omitempty"`
+
 	// Source names the input: a file path, "group/stream" for CloudWatch.
 	Source string `json:"source"`
 	// Line is the 1-based line number (text) or record index (binary) in Source.

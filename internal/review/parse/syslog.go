@@ -37,6 +37,7 @@ type Parser struct {
 
 	// hour cache for RFC 3164 stamps
 	arena []byte // see intern
+	last  Record // the previous tagged line, for "last message repeated"
 
 	cKey  int64 // month<<40 | day<<32 | hour<<24 | refYear
 	cTime time.Time
@@ -138,12 +139,31 @@ func (p *Parser) LineString(raw string, lineNo, offset int64) (r Record, ok bool
 	if !tagOK {
 		// "last message repeated N times", "-- MARK --" and other tagless lines
 		r.Kind = KindOther
-		r.Detail = ""
+		if n, ok := lastRepeated(rest); ok && p.last.Kind != "" && p.last.Host == r.Host {
+			q := p.last
+			q.Time, q.Source, q.Line, q.Offset, q.Raw, q.Repeat = r.Time, r.Source, r.Line, r.Offset, r.Raw, n
+			return q, true
+		}
 		return r, true
 	}
 	r.Program, r.PID = prog, pid
 	p.Message(&r, prog, msg)
+	p.last = r
 	return r, true
+}
+
+// lastRepeated parses "last message repeated N times" (also "time").
+func lastRepeated(s string) (int, bool) {
+	const pre = "last message repeated "
+	if !strings.HasPrefix(s, pre) {
+		return 0, false
+	}
+	rest := s[len(pre):]
+	sp := strings.IndexByte(rest, ' ')
+	if sp <= 0 || !strings.HasPrefix(rest[sp:], " time") {
+		return 0, false
+	}
+	return atoi(rest[:sp])
 }
 
 // rfc5424 handles "1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG" after the time.

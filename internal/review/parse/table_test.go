@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -115,6 +116,35 @@ func TestMessages(t *testing.T) {
 				t.Fatalf("\n got %+v\nwant %+v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestRepeats(t *testing.T) {
+	p := NewParser(Options{Zone: time.UTC, Ref: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	lines := []string{
+		"Nov  3 02:14:11 web01 sshd[3105]: Failed password for root from 198.51.100.7 port 40030 ssh2",
+		"Nov  3 02:14:41 web01 last message repeated 3 times",
+		"Nov  3 02:15:00 web01 sshd[3106]: message repeated 5 times: [ Failed password for invalid user x from 198.51.100.8 port 1 ssh2]",
+		"Nov  3 02:16:00 web02 last message repeated 2 times",
+	}
+	want := []string{
+		"ssh.failed root 198.51.100.7 0 2026-11-03T02:14:11Z",
+		"ssh.failed root 198.51.100.7 3 2026-11-03T02:14:41Z",
+		"ssh.failed x 198.51.100.8 5 2026-11-03T02:15:00Z",
+		"other   0 2026-11-03T02:16:00Z", // another host: not the previous line's repeat
+	}
+	for i, l := range lines {
+		r, ok := p.Line([]byte(l), int64(i+1), 0)
+		if !ok {
+			t.Fatalf("line %d not parsed", i+1)
+		}
+		got := fmt.Sprintf("%s %s %s %d %s", r.Kind, r.User, r.SrcIP, r.Repeat, r.Time.Format(time.RFC3339))
+		if got != want[i] {
+			t.Errorf("line %d: %q, want %q", i+1, got, want[i])
+		}
+		if r.Raw != l || r.Line != int64(i+1) {
+			t.Errorf("line %d: raw/line not its own: %q %d", i+1, r.Raw, r.Line)
+		}
 	}
 }
 
