@@ -325,6 +325,9 @@ func checkSemantics(root map[string]any, out *[]Problem) []string {
 	}
 	files, _ := collected["files"].(map[string]any)
 	list, _ := files["collect_list"].([]any)
+	if files == nil {
+		note("logs.logs_collected.files", "absent: this configuration ships no log file")
+	}
 
 	retention := map[string]groupSetting{}
 	class := map[string]groupSetting{}
