@@ -56,20 +56,20 @@ func runSequence(t *testing.T, py, url string) map[string]map[string]any {
 // not (the reference notes on the API, section 7). The test asserts that they
 // do differ, so a moto fix or a logwarden regression shows up.
 var knownDifferences = map[string]string{
-	"create_group_bad_name":              "moto accepts a group name outside [.-_/#A-Za-z0-9]",
-	"create_stream_dup":                  "moto says 'log group already exists' for a duplicate stream",
-	"put_rejected":                       "moto's tooOldLogEventEndIndex is inclusive (0 instead of 1)",
-	"get_missing_stream":                 "moto says 'log group does not exist' for a missing stream",
-	"get_end_exclusive":                  "moto treats GetLogEvents endTime as inclusive",
-	"describe_groups_pattern":            "moto ignores logGroupNamePattern and returns every group with all fields",
-	"describe_groups":                    "moto lists the group with the invalid name it accepted",
-	"filter_interleaved":                 "moto does not interleave streams and fills searchedLogStreams",
-	"filter_pattern":                     "moto fills searchedLogStreams (AWS returns [])",
-	"filter_prefix":                      "moto fills searchedLogStreams (AWS returns [])",
-	"filter_page2_at_names":              "moto's paging token breaks on stream names containing @",
-	"retention_bad":                      "moto accepts a retention of 8 days",
-	"tag_missing":                        "moto tags a log group that does not exist",
-	"delete_stream_again":                "moto says 'log group does not exist' for a missing stream",
+	"create_group_bad_name":   "moto accepts a group name outside [.-_/#A-Za-z0-9]",
+	"create_stream_dup":       "moto says 'log group already exists' for a duplicate stream",
+	"put_rejected":            "moto's tooOldLogEventEndIndex is inclusive (0 instead of 1)",
+	"get_missing_stream":      "moto says 'log group does not exist' for a missing stream",
+	"get_end_exclusive":       "moto treats GetLogEvents endTime as inclusive",
+	"describe_groups_pattern": "moto ignores logGroupNamePattern and returns every group with all fields",
+	"describe_groups":         "moto lists the group with the invalid name it accepted",
+	"filter_interleaved":      "moto does not interleave streams and fills searchedLogStreams",
+	"filter_pattern":          "moto fills searchedLogStreams (AWS returns [])",
+	"filter_prefix":           "moto fills searchedLogStreams (AWS returns [])",
+	"filter_page2_at_names":   "moto's paging token breaks on stream names containing @",
+	"retention_bad":           "moto accepts a retention of 8 days",
+	"tag_missing":             "moto tags a log group that does not exist",
+	"delete_stream_again":     "moto says 'log group does not exist' for a missing stream",
 }
 
 // checkLogwardenSequence asserts what AWS answers on the steps where the
