@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,9 +25,28 @@ const DetectTimeout = time.Second
 // instance identity document and the private DNS name, within DetectTimeout.
 // Whatever is not found falls back to the local host or to the CloudWatch
 // Agent's UNKNOWN strings.
+//
+// The answer is remembered for the life of the process, as the CloudWatch
+// Agent resolves placeholders once per start: later calls with the same
+// onPrem return at once.
 func Detect(ctx context.Context, onPrem bool) Info {
-	return detect(ctx, onPrem, imds.Options{}, DetectTimeout)
+	detected.mu.Lock()
+	defer detected.mu.Unlock()
+	if info, ok := detected.infos[onPrem]; ok {
+		return info
+	}
+	info := detect(ctx, onPrem, imds.Options{}, DetectTimeout)
+	if ctx.Err() == nil {
+		detected.infos[onPrem] = info
+	}
+	return info
 }
+
+// detected caches Detect's answers by onPrem.
+var detected = struct {
+	mu    sync.Mutex
+	infos map[bool]Info
+}{infos: map[bool]Info{}}
 
 func detect(ctx context.Context, onPrem bool, opts imds.Options, timeout time.Duration) Info {
 	var info Info

@@ -166,3 +166,24 @@ func checkLocal(t *testing.T, info Info) {
 		t.Errorf("IPAddress = %q, want %q (or %s)", info.IPAddress, ip, UnknownIP)
 	}
 }
+
+// TestDetect_Cached checks that Detect answers from memory the second time.
+// Only the on-premises path is used: a test must not reach the real metadata
+// address.
+func TestDetect_Cached(t *testing.T) {
+	first := Detect(context.Background(), true)
+	checkLocal(t, first)
+	detected.mu.Lock()
+	cached := detected.infos[true]
+	cached.LocalHostname = "from-cache"
+	detected.infos[true] = cached
+	detected.mu.Unlock()
+	t.Cleanup(func() {
+		detected.mu.Lock()
+		delete(detected.infos, true)
+		detected.mu.Unlock()
+	})
+	if got := Detect(context.Background(), true); got.LocalHostname != "from-cache" {
+		t.Errorf("second Detect = %+v, want the cached answer", got)
+	}
+}
