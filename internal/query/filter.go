@@ -12,6 +12,28 @@
 //	other     terms:                   ERROR "disk full" -debug ?db ?net
 //
 // Patterns are case-sensitive. The empty pattern matches every message.
+//
+// Where the AWS documentation leaves behaviour open, this package decides:
+//
+//   - Terms: plain terms before the first ?term are required; each ?term
+//     opens an alternative that also takes the plain terms after it
+//     ("?ERROR MainThread ?WARN Deadlock", as the AWS CDK writes term
+//     groups); -terms must be absent. Unquoted terms may not hold
+//     " ( ) { } [ ] % & | = < > ! , or \; quoted phrases may, with \" and
+//     \\ as escapes.
+//   - %regex%: the characters AWS lists plus the space; '(' ')' and
+//     multi-byte characters are rejected; at most 2 per pattern; RE2
+//     semantics, unanchored.
+//   - JSON: a missing selector fails every comparison, = and != alike;
+//     string values also match the text of numbers and booleans; numeric
+//     comparisons accept strings holding plain decimals; "*" tests only
+//     that the selector exists.
+//   - Space-delimited: fields split on whitespace, with "..." and [...]
+//     taken whole without their delimiters; "..." may appear any number
+//     of times; all conditions in one field must name that field.
+//
+// ParseInsights and (*Query).Run evaluate the Logs Insights subset that
+// StartQuery and GetQueryResults need.
 package query
 
 import (

@@ -170,6 +170,30 @@ func TestInsights_Run(t *testing.T) {
 			matched: 8,
 		},
 		{
+			name:    "two stats commands",
+			query:   "stats count(*) as n by user | stats sum(n) as events, count(*) as users",
+			want:    "events=8 users=4\n", // the non-JSON events form the group with no user
+			matched: 8,
+		},
+		{
+			name:    "display after stats and two sort keys",
+			query:   "filter ispresent(level) | stats count(*) as n by level, user | sort n desc, user asc | display user, n",
+			want:    "user=kim n=1\nuser=kim n=1\nuser=lee n=1\nuser=park n=1\n",
+			matched: 4,
+		},
+		{
+			name:    "stats over no records gives no rows",
+			query:   "filter level = \"FATAL\" | stats count(*)",
+			want:    "",
+			matched: 0,
+		},
+		{
+			name:    "ingestion time and log stream",
+			query:   "filter @ingestionTime - @timestamp = 5 and @logStream = \"access\" | fields @logStream, @ingestionTime | limit 1",
+			want:    "@logStream=access @ingestionTime=2026-11-26 04:02:30.005 @ptr=p6\n",
+			matched: 3,
+		},
+		{
 			name:    "no match",
 			query:   "filter @message like \"nothing\"",
 			want:    "",
