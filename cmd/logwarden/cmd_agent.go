@@ -125,6 +125,9 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 	}
 	defer closer.Close()
 
+	for _, n := range cfg.Notices {
+		log.Info("config notice", "notice", n)
+	}
 	onPrem, err := resolveMode(ctx, f.mode)
 	if err != nil {
 		return err
