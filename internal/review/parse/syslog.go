@@ -36,8 +36,8 @@ type Parser struct {
 	source string
 
 	// hour cache for RFC 3164 stamps
-	arena []byte // see intern
-	last  Record // the previous tagged line, for "last message repeated"
+	arena   []byte // see intern
+	lastRaw string // the previous tagged line, for "last message repeated"
 
 	cKey  int64 // month<<40 | day<<32 | hour<<24 | refYear
 	cTime time.Time
@@ -139,16 +139,20 @@ func (p *Parser) LineString(raw string, lineNo, offset int64) (r Record, ok bool
 	if !tagOK {
 		// "last message repeated N times", "-- MARK --" and other tagless lines
 		r.Kind = KindOther
-		if n, ok := lastRepeated(rest); ok && p.last.Kind != "" && p.last.Host == r.Host {
-			q := p.last
-			q.Time, q.Source, q.Line, q.Offset, q.Raw, q.Repeat = r.Time, r.Source, r.Line, r.Offset, r.Raw, n
-			return q, true
+		if n, ok := lastRepeated(rest); ok && p.lastRaw != "" {
+			last := p.lastRaw
+			q, ok := p.LineString(last, r.Line, r.Offset) // re-parse the previous line: cheaper than keeping its Record
+			p.lastRaw = last
+			if ok && q.Host == r.Host {
+				q.Time, q.Raw, q.Repeat = r.Time, r.Raw, n
+				return q, true
+			}
 		}
 		return r, true
 	}
 	r.Program, r.PID = prog, pid
 	p.Message(&r, prog, msg)
-	p.last = r
+	p.lastRaw = raw
 	return r, true
 }
 

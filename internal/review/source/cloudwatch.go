@@ -53,7 +53,8 @@ const maxPages = 100000
 // streams the records in period to fn. It returns one Input per
 // group/stream: Name "group/stream", SHA256 over the messages read (each
 // followed by "\n", in API order), Size their byte count; byte offsets are
-// -1. Records' Line is the event's 1-based index within its stream.
+// -1. Records' Line is the event's 1-based index within its stream. As with
+// Files, the *Record given to fn is reused.
 func CloudWatch(ctx context.Context, opts CloudWatchOptions, fn func(*parse.Record) error) ([]Input, error) {
 	if opts.Zone == nil {
 		opts.Zone = time.UTC
@@ -111,6 +112,7 @@ func readGroup(ctx context.Context, client *cwl.Client, group string, opts Cloud
 		in.LogStreamNamePrefix = aws.String(opts.StreamPrefix)
 	}
 	pager := cwl.NewFilterLogEventsPaginator(client, in)
+	rec := new(parse.Record) // reused: fn must not keep the pointer
 	collect := func() []Input {
 		out := make([]Input, 0, len(order))
 		for _, name := range order {
@@ -151,8 +153,8 @@ func readGroup(ctx context.Context, client *cwl.Client, group string, opts Cloud
 			s.n++
 			s.in.Stats.Lines++
 			evTime := time.UnixMilli(aws.ToInt64(ev.Timestamp)).In(opts.Zone)
-			r := parseEvent(s, class, msg, evTime)
-			if err := s.pt.observe(&r, 0); err != nil {
+			*rec = parseEvent(s, class, msg, evTime)
+			if err := s.pt.observe(rec, 0); err != nil {
 				return collect(), err
 			}
 		}

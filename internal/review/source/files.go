@@ -140,7 +140,9 @@ type FileOptions struct {
 // Files streams every record in [Start, End) of every log under opts.Root to
 // fn (lastlog entries are delivered whatever their time: they are state, not
 // events) and returns one Input per file found. Records of one input arrive
-// in file order; inputs of one class arrive oldest rotation first. An error
+// in file order; inputs of one class arrive oldest rotation first. The
+// *Record given to fn is reused for the next record: fn must copy what it
+// keeps (its strings may be kept as they are). An error
 // from fn stops the walk and is returned as is (with the inputs read so
 // far), so a caller may stop early with a sentinel error.
 func Files(ctx context.Context, opts FileOptions, fn func(*parse.Record) error) ([]Input, error) {
@@ -546,9 +548,9 @@ func readFile(ctx context.Context, c Candidate, opts FileOptions, names map[uint
 	p := parse.NewParser(parse.Options{Zone: opts.Zone, Ref: ref, Source: c.Name})
 	var jfirst bool
 	boot := map[string]bool{}
+	var rec parse.Record // reused for every line: fn must not keep the pointer
 	err = eachLine(ctx, r, func(line []byte, n, off int64) error {
 		in.Stats.Lines++
-		var rec parse.Record
 		var perr error
 		ok := true
 		switch c.Class {
@@ -682,12 +684,13 @@ func readBinary(f *os.File, c Candidate, in *Input, names map[uint32]string, pt 
 		in.Skipped = err.Error()
 		return nil
 	}
+	rec := new(parse.Record) // reused: fn must not keep the pointer
 	if rd.Format == binlog.FormatLastlog {
 		in.Layout = rd.LLayout.Name
 		st, err := rd.EachLastlog(binlog.MaxLastlogBytes, func(e binlog.Lastlog) error {
 			in.Stats.Lines++
-			r := parse.FromLastlog(e, rd.LLayout, names, c.Name)
-			return pt.observe(&r, int64(rd.LLayout.Size))
+			*rec = parse.FromLastlog(e, rd.LLayout, names, c.Name)
+			return pt.observe(rec, int64(rd.LLayout.Size))
 		})
 		in.Binary = &st
 		return err
@@ -698,8 +701,8 @@ func readBinary(f *os.File, c Candidate, in *Input, names map[uint32]string, pt 
 		if u.Type == binlog.Empty {
 			return nil
 		}
-		r := parse.FromUtmp(u, rd.Format, rd.Layout, i, c.Name)
-		return pt.observe(&r, int64(rd.Layout.Size))
+		*rec = parse.FromUtmp(u, rd.Format, rd.Layout, i, c.Name)
+		return pt.observe(rec, int64(rd.Layout.Size))
 	})
 	in.Binary = &st
 	if st.TrailingLen > 0 {
