@@ -53,6 +53,10 @@ const DefaultRotateGrace = 2 * time.Second
 // what was handed over before the final checkpoints are written.
 const DefaultStopTimeout = 15 * time.Second
 
+// minNotifyScanGap bounds how often file notifications trigger a rescan
+// (why: a directory with busy churn must not turn into a scan loop).
+const minNotifyScanGap = 50 * time.Millisecond
+
 // Log attribute keys.
 const (
 	keyPath   = "path"
@@ -85,6 +89,8 @@ type Options struct {
 	CheckpointInterval time.Duration
 	// MaxEventBytes: default (and at most) decode.MaxEventBytes; tests lower it.
 	MaxEventBytes int
+	// DisableNotify turns off the inotify fast path (polling only).
+	DisableNotify bool
 }
 
 // Agent follows the configured files. Create it with New, run it with Run.
@@ -105,6 +111,10 @@ type Agent struct {
 	warned  map[string]string
 
 	openFile func(string) (*os.File, error) // os.Open; tests inject failures
+
+	watcher  *tail.Watcher // nil: polling only
+	scanWake chan struct{}
+	byDir    map[string]map[*tailer]struct{} // active tailers by directory, under mu
 }
 
 type activeKey struct {
@@ -160,6 +170,8 @@ func New(opts Options) (*Agent, error) {
 		warned:  map[string]string{},
 
 		openFile: openNonBlocking,
+		scanWake: make(chan struct{}, 1),
+		byDir:    map[string]map[*tailer]struct{}{},
 	}
 	for i, s := range opts.Sources {
 		src, err := compileSource(i, s, stateDir, opts.MaxEventBytes)
@@ -234,14 +246,39 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer cancelSink()
 	a.sinkCtx = sinkCtx
 
+	if !a.opts.DisableNotify {
+		if w, err := tail.NewWatcher(); err != nil {
+			a.log.Info("no file notifications; polling only", keyErr, err)
+		} else {
+			a.watcher = w
+			defer w.Close()
+			for _, src := range a.sources {
+				a.watchDir(src.glob.Root())
+			}
+			go a.watchLoop(w)
+		}
+	}
 	t := time.NewTicker(a.opts.ScanInterval)
 	a.scan()
+	last := time.Now()
 	for running := true; running; {
 		select {
 		case <-ctx.Done():
 			running = false
 		case <-t.C:
 			a.scan()
+			last = time.Now()
+		case <-a.scanWake:
+			if wait := minNotifyScanGap - time.Since(last); wait > 0 {
+				select {
+				case <-ctx.Done():
+					running = false
+					continue
+				case <-time.After(wait):
+				}
+			}
+			a.scan()
+			last = time.Now()
 		}
 	}
 	t.Stop()
@@ -313,7 +350,7 @@ func (a *Agent) consider(src *source, m tail.Match) {
 	if running || busy || a.stopping.Load() {
 		return
 	}
-	t := &tailer{a: a, src: src, path: m.Path, dest: src.destination(m.Path)}
+	t := &tailer{a: a, src: src, path: m.Path, dir: filepath.Dir(m.Path), dest: src.destination(m.Path), wake: make(chan struct{}, 1)}
 	if !t.open() {
 		return
 	}
@@ -326,9 +363,45 @@ func (a *Agent) consider(src *source, m tail.Match) {
 		}
 	}
 	a.active[k] = t
+	if a.byDir[t.dir] == nil {
+		a.byDir[t.dir] = map[*tailer]struct{}{}
+	}
+	a.byDir[t.dir][t] = struct{}{}
 	a.mu.Unlock()
+	a.watchDir(t.dir)
 	a.wg.Add(1)
 	go t.run()
+}
+
+// watchDir adds dir to the fast path, if there is one. A directory that
+// cannot be watched (missing yet, too many watches) is left to polling.
+func (a *Agent) watchDir(dir string) {
+	if a.watcher != nil {
+		_ = a.watcher.Add(dir)
+	}
+}
+
+// watchLoop turns notifications into a rescan (entries changed) and into
+// wake-ups of the tailers whose file lives in the changed directory.
+func (a *Agent) watchLoop(w *tail.Watcher) {
+	for ch := range w.Events() {
+		if ch.Entries {
+			select {
+			case a.scanWake <- struct{}{}:
+			default:
+			}
+		}
+		a.mu.Lock()
+		if ch.Dir == "" { // queue overflow: wake everyone
+			for _, t := range a.active {
+				t.poke()
+			}
+		}
+		for t := range a.byDir[ch.Dir] {
+			t.poke()
+		}
+		a.mu.Unlock()
+	}
 }
 
 // warnOnce logs a problem with path once until it changes or clears.
@@ -367,6 +440,12 @@ func (a *Agent) done(t *tailer) {
 	a.mu.Lock()
 	if a.active[activeKey{t.src.idx, t.path}] == t {
 		delete(a.active, activeKey{t.src.idx, t.path})
+	}
+	if m := a.byDir[t.dir]; m != nil {
+		delete(m, t)
+		if len(m) == 0 {
+			delete(a.byDir, t.dir)
+		}
 	}
 	a.mu.Unlock()
 	a.wg.Done()

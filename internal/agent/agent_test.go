@@ -37,6 +37,9 @@ type harness struct {
 	done   chan error
 }
 
+// pollOnly makes testOptions turn the inotify fast path off.
+var pollOnly bool
+
 // testOptions are fast timings for tests.
 func testOptions(state string, sink Sink, srcs ...config.Source) Options {
 	return Options{
@@ -49,6 +52,7 @@ func testOptions(state string, sink Sink, srcs ...config.Source) Options {
 		RotateGrace:        100 * time.Millisecond,
 		StopTimeout:        2 * time.Second,
 		CheckpointInterval: 10 * time.Millisecond,
+		DisableNotify:      pollOnly,
 	}
 }
 
@@ -788,4 +792,38 @@ func TestAgent_BackpressurePausesReading(t *testing.T) {
 		t.Errorf("stop took %v with a blocked sink (StopTimeout 300ms)", d)
 	}
 	assertExactly(t, bs.messages(), lines("a", 0, 10))
+}
+
+// TestAgent_NotifyFastPath: with polls and scans far apart, inotify alone
+// must deliver appended lines and pick up a new file quickly.
+func TestAgent_NotifyFastPath(t *testing.T) {
+	dir := t.TempDir()
+	appendLines(t, filepath.Join(dir, "a.log"), "a1")
+	src := testSource(filepath.Join(dir, "*.log"))
+	src.PublishMultiLogs = true
+	sink := newSink()
+	opts := testOptions(t.TempDir(), sink, src)
+	opts.PollInterval, opts.ScanInterval = time.Hour, time.Hour
+	opts.MultiLineFlush = time.Hour
+	h := start(t, opts)
+	appendLines(t, filepath.Join(dir, "a.log"), "a2") // sends "a1" (a2 pends)
+	waitFor(t, "an appended line, by notification", 3*time.Second, func() bool { return sink.count() == 1 })
+	appendLines(t, filepath.Join(dir, "b.log"), "b1", "b2")
+	waitFor(t, "a new file, by notification", 3*time.Second, func() bool { return sink.count() == 2 })
+	h.stop()
+	got := sink.messages()
+	slices.Sort(got)
+	assertExactly(t, got, []string{"a1", "a2", "b1", "b2"})
+}
+
+// TestAgent_PollOnly runs the core of the matrix again without notifications.
+func TestAgent_PollOnly(t *testing.T) {
+	pollOnly = true
+	defer func() { pollOnly = false }()
+	t.Run("Append", TestAgent_Append)
+	t.Run("RenameCreate", TestAgent_RenameCreate)
+	t.Run("CopyTruncate", TestAgent_CopyTruncate)
+	t.Run("DeleteRecreate", TestAgent_DeleteRecreate)
+	t.Run("GlobPicksUpNewFile", TestAgent_GlobPicksUpNewFile)
+	t.Run("Symlink", TestAgent_Symlink)
 }

@@ -91,9 +91,11 @@ func writeContinuously(path string, from, to int, reopen bool, written *atomic.I
 		if i%25 == 0 {
 			time.Sleep(time.Millisecond)
 			if reopen {
-				if fi, err := os.Stat(path); err != nil || fi.Sys().(*syscall.Stat_t).Ino != ino {
+				// Reopen only once logrotate created the new file: creating it
+				// ourselves would race with logrotate's own create.
+				if fi, err := os.Stat(path); err == nil && fi.Sys().(*syscall.Stat_t).Ino != ino {
 					f.Close()
-					if f, err = os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err != nil {
+					if f, err = os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
 						return err
 					}
 					fi, _ := f.Stat()

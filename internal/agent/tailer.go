@@ -24,7 +24,9 @@ type tailer struct {
 	a    *Agent
 	src  *source
 	path string
+	dir  string // filepath.Dir(path), for notifications
 	dest pipeline.Destination
+	wake chan struct{}
 
 	stopAtEOF atomic.Bool
 
@@ -95,6 +97,14 @@ func (t *tailer) open() bool {
 	t.rd = tail.NewReader(f, start, t.src.newline, t.a.opts.MaxEventBytes)
 	t.a.busy(t.src.idx, t.id, 1)
 	return true
+}
+
+// poke wakes the tailer early (a notification for its directory).
+func (t *tailer) poke() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
 }
 
 func (t *tailer) emit(ts int64, msg string, end int64, skip bool) error {
@@ -170,6 +180,8 @@ func (t *tailer) run() {
 		timer.Reset(t.a.opts.PollInterval)
 		select {
 		case <-timer.C:
+		case <-t.wake:
+			timer.Stop()
 		case <-t.a.stopCh:
 		}
 	}
@@ -246,6 +258,7 @@ func (t *tailer) drain() {
 		_ = t.proc.FlushIfQuiet(now, t.a.opts.MultiLineFlush, t.emitFn)
 		select {
 		case <-time.After(t.a.opts.PollInterval):
+		case <-t.wake:
 		case <-t.a.stopCh:
 		}
 	}

@@ -66,12 +66,14 @@ func CompileGlob(pattern string) (*Glob, error) {
 	switch {
 	case !strings.ContainsAny(pattern, "*?[{}!"):
 		g.kind = globLiteral
+		g.root = filepath.Dir(pattern)
 		return g, nil
 	case !strings.Contains(pattern, "**") && !strings.ContainsAny(pattern, "{}!"):
 		if _, err := filepath.Match(pattern, ""); err != nil {
 			return nil, fmt.Errorf("compile glob %q: %w", pattern, err)
 		}
 		g.kind = globSimple
+		g.root = literalDir(pattern)
 		return g, nil
 	}
 	g.kind = globExtended
@@ -82,6 +84,17 @@ func CompileGlob(pattern string) (*Glob, error) {
 	if g.re, err = regexp.Compile(expr); err != nil {
 		return nil, fmt.Errorf("compile glob %q: %w", pattern, err)
 	}
+	g.root = literalDir(pattern)
+	g.maxDepth = -1
+	if !strings.Contains(pattern, "**") {
+		rest := strings.TrimPrefix(strings.TrimPrefix(pattern, g.root), "/")
+		g.maxDepth = strings.Count(rest, "/")
+	}
+	return g, nil
+}
+
+// literalDir is the longest directory prefix of pattern without a metacharacter.
+func literalDir(pattern string) string {
 	meta := strings.IndexAny(pattern, "*?[{\\")
 	if meta < 0 {
 		meta = len(pattern)
@@ -89,23 +102,18 @@ func CompileGlob(pattern string) (*Glob, error) {
 	slash := strings.LastIndex(pattern[:meta], "/")
 	switch {
 	case slash < 0:
-		g.root = "."
+		return "."
 	case slash == 0:
-		g.root = "/"
-	default:
-		g.root = pattern[:slash]
+		return "/"
 	}
-	g.maxDepth = -1
-	if !strings.Contains(pattern, "**") {
-		g.maxDepth = strings.Count(pattern[slash+1:], "/")
-	}
-	return g, nil
+	return pattern[:slash]
 }
 
 // Pattern is the glob as written.
 func (g *Glob) Pattern() string { return g.pattern }
 
-// Root is the directory an extended glob walks from.
+// Root is the deepest directory every match lies under (an extended glob
+// walks from it; the agent watches it for new files).
 func (g *Glob) Root() string { return g.root }
 
 // globToRegexp translates an extended glob into an anchored RE2 expression.
