@@ -122,6 +122,9 @@ const readBufSize = 256 << 10
 // maxWalkFiles bounds the discovery walk of a root directory.
 const maxWalkFiles = 100000
 
+// maxWalkDepth bounds how deep below var/log (or a flat root) Discover looks.
+const maxWalkDepth = 4
+
 // FileOptions configure Files.
 type FileOptions struct {
 	// Root is the directory holding the host's tree (files are looked for
@@ -324,19 +327,30 @@ type Candidate struct {
 func Discover(root string) ([]Candidate, error) {
 	var out []Candidate
 	count := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	// A host tree (the live "/" or a copy) is searched under var/log only,
+	// plus the files directly in root (a journald export placed beside it);
+	// a flat directory of collected files is searched to maxWalkDepth.
+	walkRoot, depthLimit, flatTop := root, maxWalkDepth, false
+	if st, err := os.Stat(filepath.Join(root, "var", "log")); err == nil && st.IsDir() {
+		walkRoot, depthLimit, flatTop = filepath.Join(root, "var", "log"), maxWalkDepth, true
+	}
+	visit := func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if path == root {
+			if path == walkRoot {
 				return err
 			}
 			return nil // unreadable subdirectory: skip it
 		}
 		if d.IsDir() {
+			if path == walkRoot {
+				return nil
+			}
 			switch d.Name() {
 			case "proc", "sys", "dev", "run", "journal", "private":
-				if path != root {
-					return filepath.SkipDir
-				}
+				return filepath.SkipDir
+			}
+			if rel, _ := filepath.Rel(walkRoot, path); strings.Count(filepath.ToSlash(rel), "/")+1 >= depthLimit {
+				return filepath.SkipDir
 			}
 			return nil
 		}
@@ -357,9 +371,22 @@ func Discover(root string) ([]Candidate, error) {
 		rel, _ := filepath.Rel(root, path)
 		out = append(out, Candidate{Path: path, Name: filepath.ToSlash(rel), Class: class, Rank: rank, Base: base})
 		return nil
-	})
-	if err != nil {
+	}
+	if err := filepath.WalkDir(walkRoot, visit); err != nil {
 		return nil, fmt.Errorf("discover logs: %w", err)
+	}
+	if flatTop {
+		ents, err := os.ReadDir(root)
+		if err != nil {
+			return nil, fmt.Errorf("discover logs: %w", err)
+		}
+		for _, e := range ents {
+			if !e.IsDir() {
+				if err := visit(filepath.Join(root, e.Name()), e, nil); err != nil {
+					return nil, fmt.Errorf("discover logs: %w", err)
+				}
+			}
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -366,3 +366,20 @@ func TestNewYearByMtime(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoverLiveHost runs discovery on this machine's own tree: it must
+// stay under var/log (fast, no error) and never leave the root.
+func TestDiscoverLiveHost(t *testing.T) {
+	if _, err := os.Stat("/var/log"); err != nil {
+		t.Skip("no /var/log here")
+	}
+	cs, err := Discover("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if !strings.HasPrefix(c.Name, "var/log/") && strings.Contains(c.Name, "/") {
+			t.Errorf("found %s outside var/log", c.Name)
+		}
+	}
+}
