@@ -54,11 +54,17 @@ func classify(r *Record, program, msg string) {
 	case "login":
 		parseLogin(r, msg)
 	case "kernel":
+		// Debian's syslog keeps the dmesg stamp: "kernel: [    0.000000] Linux version ..."
+		if len(msg) > 2 && msg[0] == '[' {
+			if i := strings.Index(msg, "] "); i > 0 && i < 20 {
+				msg = msg[i+2:]
+			}
+		}
 		if strings.HasPrefix(msg, "Linux version ") {
 			r.Kind, r.Detail = KindBoot, strings.TrimPrefix(msg, "Linux version ")
 		}
 	case "rsyslogd", "systemd-journald", "systemd-journal":
-		parseLogDaemon(r, msg)
+		parseLogDaemon(r, program, msg)
 	case "chronyd":
 		if strings.HasPrefix(msg, "System clock wrong by") || strings.HasPrefix(msg, "System clock was stepped by") {
 			r.Kind, r.Detail = KindClockChange, msg
@@ -815,8 +821,16 @@ func parseLogin(r *Record, msg string) {
 	}
 }
 
-func parseLogDaemon(r *Record, msg string) {
+func parseLogDaemon(r *Record, program, msg string) {
 	switch {
+	case strings.HasPrefix(msg, "[origin software=\"rsyslogd\"") && strings.HasSuffix(msg, "] start"):
+		r.Kind, r.Detail = KindServiceStart, "rsyslogd"
+	case strings.HasPrefix(msg, "[origin software=\"rsyslogd\"") && strings.Contains(msg, "] exiting on signal "):
+		r.Kind, r.Detail = KindServiceStop, "rsyslogd"
+	case program != "rsyslogd" && strings.HasPrefix(msg, "Journal started"):
+		r.Kind, r.Detail = KindServiceStart, "systemd-journald"
+	case program != "rsyslogd" && strings.HasPrefix(msg, "Journal stopped"):
+		r.Kind, r.Detail = KindServiceStop, "systemd-journald"
 	case strings.Contains(msg, "rate-limiting"), strings.HasPrefix(msg, "Suppressed "),
 		strings.Contains(msg, "messages lost due to rate-limiting"), strings.Contains(msg, "Missed ") && strings.Contains(msg, "kernel messages"):
 		r.Kind, r.Detail = KindLogDropped, msg

@@ -104,6 +104,11 @@ func TestMessages(t *testing.T) {
 		{"systemd-logind", "New session c1 of user gdm.", w{kind: KindLogindNewSession, user: "gdm", detail: "session=c1"}},
 		{"login", "ROOT LOGIN  on '/dev/tty1'", w{kind: KindRootLoginConsole, user: "root", tty: "/dev/tty1"}},
 		{"login", "FAILED LOGIN 3 FROM '192.0.2.5' FOR 'bob', Authentication failure", w{kind: KindLoginFailed, user: "bob", ip: "192.0.2.5", detail: "Authentication failure"}},
+		{"kernel", "[    0.000000] Linux version 6.1.0-27-amd64 (debian-kernel@lists.debian.org)", w{kind: KindBoot, detail: "6.1.0-27-amd64 (debian-kernel@lists.debian.org)"}},
+		{"rsyslogd", `[origin software="rsyslogd" swVersion="8.2302.0" x-pid="512" x-info="https://www.rsyslog.com"] start`, w{kind: KindServiceStart, detail: "rsyslogd"}},
+		{"rsyslogd", `[origin software="rsyslogd" swVersion="8.2302.0" x-pid="512" x-info="https://www.rsyslog.com"] exiting on signal 15.`, w{kind: KindServiceStop, detail: "rsyslogd"}},
+		{"systemd-journald", "Journal stopped", w{kind: KindServiceStop, detail: "systemd-journald"}},
+		{"rsyslogd", "imjournal: journal files changed, reloading...", w{kind: KindOther}},
 		{"nginx", "GET / 200", w{kind: KindOther}},
 		{"sshd", "", w{kind: KindOther}},
 	}
