@@ -91,6 +91,13 @@ type Options struct {
 	MaxEventBytes int
 	// DisableNotify turns off the inotify fast path (polling only).
 	DisableNotify bool
+	// ImportCWAgentState, if set, is the Amazon CloudWatch Agent's state
+	// folder (checkpoint.CWAgentStateDir). On the first start with an empty
+	// StateDir, files found in the first scan resume at the offset the
+	// CloudWatch Agent recorded instead of byte 0, so a migration does not
+	// send everything again. (Its state has no file identity; an offset
+	// beyond the file's size is ignored.)
+	ImportCWAgentState string
 }
 
 // Agent follows the configured files. Create it with New, run it with Run.
@@ -111,6 +118,8 @@ type Agent struct {
 	warned  map[string]string
 
 	openFile func(string) (*os.File, error) // os.Open; tests inject failures
+
+	importing bool // during the first scan of a fresh state dir, with ImportCWAgentState
 
 	watcher  *tail.Watcher // nil: polling only
 	scanWake chan struct{}
@@ -259,7 +268,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	t := time.NewTicker(a.opts.ScanInterval)
+	a.importing = a.opts.ImportCWAgentState != "" && a.store.Fresh()
 	a.scan()
+	a.importing = false
 	last := time.Now()
 	for running := true; running; {
 		select {

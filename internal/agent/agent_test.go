@@ -827,3 +827,29 @@ func TestAgent_PollOnly(t *testing.T) {
 	t.Run("GlobPicksUpNewFile", TestAgent_GlobPicksUpNewFile)
 	t.Run("Symlink", TestAgent_Symlink)
 }
+
+func TestAgent_ImportCWAgentState(t *testing.T) {
+	dir, cwState := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 100)...)
+	// The CloudWatch Agent had shipped the first 60 lines.
+	os.WriteFile(filepath.Join(cwState, checkpoint.CWAgentStateName(path)), []byte(fmt.Sprintf("%d\n%s\n", 60*9, path)), 0o644)
+	state := t.TempDir()
+	sink := newSink()
+	opts := testOptions(state, sink, testSource(path))
+	opts.ImportCWAgentState = cwState
+	h := start(t, opts)
+	h.waitCount(40)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink.messages(), lines("a", 60, 100))
+	// Only a fresh state dir imports: a later start uses logwarden's own checkpoint.
+	appendLines(t, path, lines("a", 100, 110)...)
+	sink2 := newSink()
+	opts.Sink = sink2
+	h = start(t, opts)
+	h.waitCount(10)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), lines("a", 100, 110))
+}

@@ -89,6 +89,13 @@ func (t *tailer) open() bool {
 	}
 	if start > 0 {
 		t.a.log.Info("resuming file", keyPath, t.path, keyOffset, start)
+	} else if t.a.importing {
+		if st, ok, err := checkpoint.ReadCWAgentState(t.a.opts.ImportCWAgentState, t.path); err != nil {
+			t.a.log.Warn("cannot read the CloudWatch Agent's state; reading from the start", keyPath, t.path, keyErr, err)
+		} else if ok && st.Offset <= fi.Size() {
+			start = st.Offset
+			t.a.log.Info("resuming file at the CloudWatch Agent's offset", keyPath, t.path, keyOffset, start)
+		}
 	}
 	t.h = t.a.store.Track(checkpoint.Entry{
 		Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino,

@@ -43,6 +43,7 @@ type Store struct {
 	entries map[Key]Entry
 	live    map[Key]*Handle
 	dirty   bool
+	fresh   bool       // no state file existed at Open
 	saveMu  sync.Mutex // serialises writes
 }
 
@@ -68,6 +69,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	data, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		s.fresh = true
 	case err != nil:
 		return nil, fmt.Errorf("read checkpoint: %w", err)
 	default:
@@ -82,6 +84,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.expire(time.Now())
 	return s, nil
 }
+
+// Fresh reports whether there was no state file when the store was opened
+// (a first start with this state directory).
+func (s *Store) Fresh() bool { return s.fresh }
 
 // Path is the state file's path.
 func (s *Store) Path() string { return s.path }
