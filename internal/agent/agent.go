@@ -53,6 +53,14 @@ const DefaultRotateGrace = 2 * time.Second
 // what was handed over before the final checkpoints are written.
 const DefaultStopTimeout = 15 * time.Second
 
+// DefaultFDReleaseAfter is how long a hand-over may block before a
+// backpressure_mode "fd_release" source closes its file (the CloudWatch
+// Agent's 3 s).
+const DefaultFDReleaseAfter = 3 * time.Second
+
+// fdRelease is the backpressure_mode that releases descriptors.
+const fdRelease = "fd_release"
+
 // minNotifyScanGap bounds how often file notifications trigger a rescan
 // (why: a directory with busy churn must not turn into a scan loop).
 const minNotifyScanGap = 50 * time.Millisecond
@@ -89,6 +97,8 @@ type Options struct {
 	CheckpointInterval time.Duration
 	// MaxEventBytes: default (and at most) decode.MaxEventBytes; tests lower it.
 	MaxEventBytes int
+	// FDReleaseAfter: default DefaultFDReleaseAfter.
+	FDReleaseAfter time.Duration
 	// DisableNotify turns off the inotify fast path (polling only).
 	DisableNotify bool
 	// ImportCWAgentState, if set, is the Amazon CloudWatch Agent's state
@@ -163,6 +173,7 @@ func New(opts Options) (*Agent, error) {
 	setDefault(&opts.RotateGrace, DefaultRotateGrace)
 	setDefault(&opts.StopTimeout, DefaultStopTimeout)
 	setDefault(&opts.CheckpointInterval, checkpoint.DefaultSaveInterval)
+	setDefault(&opts.FDReleaseAfter, DefaultFDReleaseAfter)
 	if opts.MaxEventBytes <= 0 || opts.MaxEventBytes > decode.MaxEventBytes {
 		opts.MaxEventBytes = decode.MaxEventBytes
 	}

@@ -853,3 +853,45 @@ func TestAgent_ImportCWAgentState(t *testing.T) {
 	h.stop()
 	assertExactly(t, sink2.messages(), lines("a", 100, 110))
 }
+
+// openFDs counts this process's descriptors open on path.
+func openFDs(t *testing.T, path string) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	n := 0
+	for _, e := range ents {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && target == path {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAgent_FDRelease(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 20)...)
+	src := testSource(path)
+	src.BackpressureMode = "fd_release"
+	bs := &blockingSink{fakeSink: newSink(), release: make(chan struct{})}
+	opts := testOptions(t.TempDir(), bs, src)
+	opts.FDReleaseAfter = 100 * time.Millisecond
+	a, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startAgent(t, a, bs.fakeSink)
+	waitFor(t, "the descriptor to be released", waitLong, func() bool { return openFDs(t, path) == 0 })
+	close(bs.release) // the destination is back
+	waitFor(t, "all lines", waitLong, func() bool { return bs.count() == 20 })
+	if n := openFDs(t, path); n != 1 {
+		t.Errorf("descriptors on the file after release = %d, want 1", n)
+	}
+	appendLines(t, path, lines("a", 20, 30)...)
+	waitFor(t, "appended lines", waitLong, func() bool { return bs.count() == 30 })
+	h.stop()
+	assertExactly(t, bs.messages(), lines("a", 0, 30))
+}

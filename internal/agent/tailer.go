@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -42,6 +43,10 @@ type tailer struct {
 	emitFn decode.EmitFunc
 	lineFn tail.LineFunc
 
+	// released: the descriptor was closed under backpressure (fd_release)
+	// and the file could not be reopened as the same file.
+	released bool
+
 	// truncatedWhileDown is the checkpoint of this file's previous content
 	// when it was truncated (copytruncate) while the agent was stopped.
 	truncatedWhileDown *checkpoint.Entry
@@ -76,7 +81,7 @@ func (t *tailer) open() bool {
 		t.emitFn = t.emit
 		t.lineFn = t.line
 	}
-	t.f, t.id, t.fp = f, tail.FileID(fi), tail.Fingerprint{}
+	t.f, t.id, t.fp, t.released = f, tail.FileID(fi), tail.Fingerprint{}, false
 	key := checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}
 	var start int64
 	if e, ok := t.a.store.Lookup(key); ok {
@@ -115,7 +120,43 @@ func (t *tailer) poke() {
 }
 
 func (t *tailer) emit(ts int64, msg string, end int64, skip bool) error {
-	return t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, pipeline.Event{Timestamp: ts, Message: msg, Acker: t.h, Offset: end, Skip: skip})
+	ev := pipeline.Event{Timestamp: ts, Message: msg, Acker: t.h, Offset: end, Skip: skip}
+	if t.src.cfg.BackpressureMode != fdRelease || t.released {
+		return t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev)
+	}
+	ctx, cancel := context.WithTimeout(t.a.sinkCtx, t.a.opts.FDReleaseAfter)
+	err := t.a.opts.Sink.Put(ctx, t.dest, ev)
+	cancel()
+	if err == nil || t.a.sinkCtx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return t.emitReleased(ev)
+}
+
+// emitReleased waits for a backed-up destination with the file closed
+// (backpressure_mode fd_release), then reopens it. If the path names another
+// file by then, the rest of the released one cannot be read: the tailer
+// moves on to the new file, as the CloudWatch Agent does.
+func (t *tailer) emitReleased(ev pipeline.Event) error {
+	t.a.log.Info("destination backed up: closing the file until it accepts more (backpressure_mode fd_release)", keyPath, t.path)
+	t.f.Close()
+	t.released = true
+	if err := t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev); err != nil {
+		return err
+	}
+	f, err := t.a.openFile(t.path)
+	if err == nil {
+		fi, serr := f.Stat()
+		same, _ := t.fp.Matches(f)
+		if serr == nil && tail.FileID(fi) == t.id && same && fi.Size() >= t.rd.ReadOffset() {
+			t.f, t.released = f, false
+			t.rd.SetFile(f)
+			return nil
+		}
+		f.Close()
+	}
+	t.a.log.Warn("file changed while its descriptor was released (backpressure_mode fd_release); its unread rest is lost", keyPath, t.path, keyOffset, ev.Offset)
+	return nil
 }
 
 func (t *tailer) line(line []byte, start, end int64, piece bool) error {
@@ -164,6 +205,14 @@ func (t *tailer) run() {
 			}
 		}
 		n, err := t.read()
+		if t.released && !t.a.stopping.Load() {
+			_ = t.proc.Flush(time.Now(), t.emitFn)
+			t.retire()
+			if !t.open() {
+				return
+			}
+			continue
+		}
 		if err != nil && t.a.sinkCtx.Err() == nil && !t.a.stopping.Load() {
 			t.a.log.Warn("reading log file failed", keyPath, t.path, keyErr, err)
 		}

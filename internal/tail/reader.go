@@ -69,6 +69,9 @@ func (r *Reader) Offset() int64 { return r.off - int64(len(r.carry)) }
 // ReadOffset is the offset of the next byte to read.
 func (r *Reader) ReadOffset() int64 { return r.off }
 
+// SetFile continues reading from f (the same file, reopened) at the same offsets.
+func (r *Reader) SetFile(f *os.File) { r.f = f }
+
 // File is the file being read.
 func (r *Reader) File() *os.File { return r.f }
 
