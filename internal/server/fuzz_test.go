@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"sort"
@@ -30,8 +31,8 @@ func FuzzDecodePutLogEvents(f *testing.F) {
 		if e != nil {
 			t.Fatalf("fast path accepted but decode failed: %v", e)
 		}
-		if len(body) == 0 {
-			return
+		if len(bytes.TrimSpace(body)) == 0 {
+			return // the server reads an empty body as {}
 		}
 		var std struct {
 			LogGroupName  *string `json:"logGroupName"`

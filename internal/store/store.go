@@ -181,8 +181,12 @@ func pebbleOptions(readOnly bool) *pebble.Options {
 		ReadOnly:     readOnly,
 		Logger:       quietLogger{},
 	}
+	// Fast compression where data is young (flushes, L0-L1), zstd below, where
+	// almost all of a log store's bytes end up.
 	o.ApplyCompressionSettings(func() pebble.DBCompressionSettings {
-		return pebble.UniformDBCompressionSettings(block.BalancedCompression)
+		cs := pebble.UniformDBCompressionSettings(block.GoodCompression)
+		cs.Levels[0], cs.Levels[1] = block.FastestCompression, block.FastestCompression
+		return cs
 	})
 	o.EnsureDefaults()
 	for i := range o.Levels {
