@@ -129,6 +129,10 @@ type Agent struct {
 
 	openFile func(string) (*os.File, error) // os.Open; tests inject failures
 
+	// atStart indexes the checkpoints found at start by source and path, for
+	// finding files rotated while the agent was stopped. Under mu.
+	atStart map[startKey][]checkpoint.Entry
+
 	importing bool // during the first scan of a fresh state dir, with ImportCWAgentState
 
 	watcher  *tail.Watcher // nil: polling only
@@ -139,6 +143,10 @@ type Agent struct {
 type activeKey struct {
 	src  int
 	path string
+}
+
+type startKey struct {
+	source, path string
 }
 
 type idKey struct {
@@ -203,6 +211,11 @@ func New(opts Options) (*Agent, error) {
 	a.store, err = checkpoint.Open(stateDir, checkpoint.Options{SaveInterval: opts.CheckpointInterval, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("new agent: %w", err)
+	}
+	a.atStart = map[startKey][]checkpoint.Entry{}
+	for _, e := range a.store.Entries() {
+		k := startKey{e.Source, e.Path}
+		a.atStart[k] = append(a.atStart[k], e)
 	}
 	return a, nil
 }

@@ -214,7 +214,7 @@ func (t *tailer) run() {
 			continue
 		}
 		if err != nil && t.a.sinkCtx.Err() == nil && !t.a.stopping.Load() {
-			t.a.log.Warn("reading log file failed", keyPath, t.path, keyErr, err)
+			t.a.warnOnce(t.path, "reading log file failed", err)
 		}
 		if t.a.stopping.Load() {
 			t.stop()
@@ -355,8 +355,13 @@ func (t *tailer) retireFile(f *os.File, h *checkpoint.Handle, id tail.ID, end in
 // that was followed at this path and was rotated away (renamed next to it)
 // while the agent was down, found by its device, inode and fingerprint.
 func (t *tailer) recoverRotated() {
-	for _, e := range t.a.store.Entries() {
-		if e.Source != t.src.key || e.Path != t.path || e.FingerprintLen == 0 || (e.Dev == t.id.Dev && e.Inode == t.id.Ino) {
+	t.a.mu.Lock()
+	k := startKey{t.src.key, t.path}
+	entries := t.a.atStart[k]
+	delete(t.a.atStart, k)
+	t.a.mu.Unlock()
+	for _, e := range entries {
+		if e.FingerprintLen == 0 || (e.Dev == t.id.Dev && e.Inode == t.id.Ino) {
 			continue
 		}
 		id := tail.ID{Dev: e.Dev, Ino: e.Inode}

@@ -20,6 +20,14 @@ import (
 // second under load while a crash repeats at most that much acknowledged work).
 const DefaultSaveInterval = 200 * time.Millisecond
 
+// largeState and largeStateInterval: a state file over largeState bytes
+// (thousands of followed files) is written at most every largeStateInterval,
+// so that checkpointing stays a small share of the disk's work.
+const (
+	largeState         = 256 << 10
+	largeStateInterval = time.Second
+)
+
 // DefaultStaleAfter is how long an entry no running tailer owns is kept (why:
 // it lets a file rotated or replaced while the agent was down be recognised,
 // and then it is forgotten so the state file does not grow without bound).
@@ -45,6 +53,9 @@ type Store struct {
 	dirty   bool
 	fresh   bool       // no state file existed at Open
 	saveMu  sync.Mutex // serialises writes
+
+	lastSize int       // bytes of the last state written, under saveMu
+	lastSave time.Time // under saveMu
 }
 
 // Open loads dir's state file (creating dir if needed) and removes temp files
@@ -180,7 +191,15 @@ func (s *Store) Save() error {
 		s.mu.Unlock()
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
+	s.lastSize, s.lastSave = len(data), now
 	return nil
+}
+
+// due reports whether a periodic save may run now.
+func (s *Store) due(now time.Time) bool {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	return s.lastSize <= largeState || now.Sub(s.lastSave) >= largeStateInterval
 }
 
 // expire drops entries no live handle owns that were not updated within
@@ -207,7 +226,10 @@ func (s *Store) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return s.Save()
-		case <-t.C:
+		case now := <-t.C:
+			if !s.due(now) {
+				continue
+			}
 			if err := s.Save(); err != nil {
 				if msg := err.Error(); msg != last {
 					s.opts.Logger.Warn("checkpoint save failed; will retry", "err", err)
