@@ -1,9 +1,9 @@
 package decode
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -142,9 +142,24 @@ func (t *Timestamp) Find(msg []byte, now time.Time) (ts time.Time, start, end in
 	return ts, m[2], m[3], ok
 }
 
-var monthNames = map[string]time.Month{
-	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+var monthNames = map[[3]byte]time.Month{
+	{'j', 'a', 'n'}: 1, {'f', 'e', 'b'}: 2, {'m', 'a', 'r'}: 3, {'a', 'p', 'r'}: 4, {'m', 'a', 'y'}: 5, {'j', 'u', 'n'}: 6,
+	{'j', 'u', 'l'}: 7, {'a', 'u', 'g'}: 8, {'s', 'e', 'p'}: 9, {'o', 'c', 't'}: 10, {'n', 'o', 'v'}: 11, {'d', 'e', 'c'}: 12,
+}
+
+// atoi parses ASCII digits (the regex guarantees nothing else); ok=false if empty or not digits.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // zoneAbbr resolves common zone abbreviations (seconds east of UTC).
@@ -171,10 +186,16 @@ func (t *Timestamp) parse(msg []byte, m []int, now time.Time) (time.Time, bool) 
 		if a < 0 {
 			return time.Time{}, false
 		}
-		s := strings.TrimSpace(string(msg[a:b]))
+		s := bytes.TrimSpace(msg[a:b])
+		if len(s) == 0 {
+			return time.Time{}, false
+		}
 		switch f {
 		case fMonthName:
-			mo, ok := monthNames[strings.ToLower(s[:min3(len(s))])]
+			if len(s) < 3 {
+				return time.Time{}, false
+			}
+			mo, ok := monthNames[[3]byte{lower(s[0]), lower(s[1]), lower(s[2])}]
 			if !ok {
 				return time.Time{}, false
 			}
@@ -185,22 +206,29 @@ func (t *Timestamp) parse(msg []byte, m []int, now time.Time) (time.Time, bool) 
 			hasPM = true
 			pm = s[0] == 'P' || s[0] == 'p'
 		case fZoneAbbr:
-			if off, ok := zoneAbbr[strings.ToUpper(s)]; ok {
+			if off, ok := zoneAbbr[strings.ToUpper(string(s))]; ok {
 				if off == 0 {
 					loc = time.UTC
 				} else {
-					loc = time.FixedZone(strings.ToUpper(s), off)
+					loc = time.FixedZone(strings.ToUpper(string(s)), off)
 				}
 			}
 		case fZoneOffset:
-			if s == "Z" {
+			if s[0] == 'Z' {
 				loc = time.UTC
 				continue
 			}
-			digits := strings.ReplaceAll(s[1:], ":", "")
-			hh, _ := strconv.Atoi(digits[:2])
-			mm, _ := strconv.Atoi(digits[2:])
-			if hh > 23 || mm > 59 {
+			var d [4]byte
+			n := 0
+			for _, c := range s[1:] {
+				if c != ':' && n < 4 {
+					d[n] = c
+					n++
+				}
+			}
+			hh, ok1 := atoi(d[:2])
+			mm, ok2 := atoi(d[2:n])
+			if !ok1 || !ok2 || hh > 23 || mm > 59 {
 				return time.Time{}, false
 			}
 			off := hh*3600 + mm*60
@@ -210,12 +238,17 @@ func (t *Timestamp) parse(msg []byte, m []int, now time.Time) (time.Time, bool) 
 			loc = time.FixedZone("", off)
 		case fFraction:
 			// Keep millisecond precision like the CloudWatch Agent: pad or cut to 3 digits.
-			frac := (s + "000")[:3]
-			ms, _ := strconv.Atoi(frac)
+			ms := 0
+			for k := 0; k < 3; k++ {
+				ms *= 10
+				if k < len(s) {
+					ms += int(s[k] - '0')
+				}
+			}
 			nsec = ms * int(time.Millisecond)
 		default:
-			v, err := strconv.Atoi(s)
-			if err != nil {
+			v, ok := atoi(s)
+			if !ok {
 				return time.Time{}, false
 			}
 			switch f {
@@ -273,9 +306,9 @@ func (t *Timestamp) parse(msg []byte, m []int, now time.Time) (time.Time, bool) 
 	return ts, true
 }
 
-func min3(n int) int {
-	if n < 3 {
-		return n
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
 	}
-	return 3
+	return c
 }
