@@ -39,12 +39,16 @@ const (
 	// DefaultConcurrency is the number of batches per destination in flight
 	// at once (logs.concurrency); 1 keeps one request per stream.
 	DefaultConcurrency = 1
-	// DefaultMaxBufferedBytes bounds the bytes held in closed batches (queued
-	// or in flight) across all destinations. With the building batch of each
-	// destination (≤ MaxBatchBytes) this keeps the agent within its 64 MiB
-	// memory budget; a destination with nothing queued may always queue one
-	// batch, so none starves.
+	// DefaultMaxBufferedBytes bounds the message bytes (+26 each) the
+	// pipeline holds across all destinations, building, queued and in flight,
+	// so that the agent stays within its 64 MiB memory budget whatever the
+	// backlog. A destination that holds nothing may always take one
+	// reserveChunk, so none starves: the bound is exceeded by at most
+	// reserveChunk per destination.
 	DefaultMaxBufferedBytes = 16 << 20
+	// reserveChunk is the step in which a building batch takes memory budget
+	// (one shared atomic operation per ~500 short events, not per event).
+	reserveChunk = 64 << 10
 	// DefaultRetryInitial and DefaultRetryMax bound the jittered exponential
 	// backoff between attempts at one batch (the CloudWatch Agent's short
 	// strategy starts at 200 ms and caps at 60 s). Retries never give up.

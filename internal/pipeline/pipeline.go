@@ -123,7 +123,7 @@ type Pipeline struct {
 	last     atomic.Pointer[dest]
 	isClosed atomic.Bool
 
-	buffered atomic.Int64 // bytes of closed, unfinished batches
+	budget atomic.Int64 // bytes reserved by building, queued and in-flight batches
 
 	spaceMu sync.Mutex
 	spaceCh chan struct{} // closed (and replaced) whenever a batch finishes
@@ -463,6 +463,7 @@ type batch struct {
 	events   []cloudwatch.Event
 	acks     []ackRec
 	bytes    int64
+	reserved int64 // memory budget held (>= bytes)
 	minTs    int64
 	maxTs    int64
 	unsorted bool
@@ -476,7 +477,7 @@ func (b *batch) reset() {
 	b.events = b.events[:0]
 	clear(b.acks)
 	b.acks = b.acks[:0]
-	b.bytes, b.minTs, b.maxTs, b.unsorted, b.done, b.seq = 0, 0, 0, false, false, 0
+	b.bytes, b.reserved, b.minTs, b.maxTs, b.unsorted, b.done, b.seq = 0, 0, 0, 0, false, false, 0
 }
 
 // fits reports whether an event of size bytes at ts can join b.
@@ -521,7 +522,7 @@ type dest struct {
 	nextSeq  uint64    // seq of the next batch to close (from 1)
 	doneSeq  uint64    // every batch with seq <= doneSeq is finished
 	flushReq bool
-	free     []*batch
+	reserved int64 // budget bytes held by cur and inflight
 	kick     chan struct{}
 
 	ackMu sync.Mutex // serialises ack delivery in seq order
@@ -548,13 +549,29 @@ func (d *dest) kickLocked() {
 	}
 }
 
+// batchPool recycles batches across destinations; the GC empties it when
+// the agent is idle, so many quiet destinations hold no batch memory.
+var batchPool = sync.Pool{New: func() any { return &batch{events: make([]cloudwatch.Event, 0, 256)} }}
+
 func (d *dest) newBatchLocked() *batch {
-	if n := len(d.free); n > 0 {
-		b := d.free[n-1]
-		d.free = d.free[:n-1]
-		return b
+	return batchPool.Get().(*batch)
+}
+
+// reserveLocked takes need more bytes of the memory budget for cur. A
+// destination that holds nothing may always reserve, so none starves.
+func (d *dest) reserveLocked(b *batch, size int64) bool {
+	if b.bytes+size <= b.reserved {
+		return true
 	}
-	return &batch{events: make([]cloudwatch.Event, 0, 256)}
+	need := (b.bytes + size - b.reserved + reserveChunk - 1) / reserveChunk * reserveChunk
+	p := d.p
+	if d.reserved > 0 && p.budget.Load()+need > p.opts.MaxBufferedBytes {
+		return false
+	}
+	p.budget.Add(need)
+	b.reserved += need
+	d.reserved += need
+	return true
 }
 
 // tryAddLocked adds ev to the building batch, closing it first if ev does
@@ -587,6 +604,12 @@ func (d *dest) tryAddLocked(ev *Event) bool {
 			d.cur = d.newBatchLocked()
 		}
 		b = d.cur
+	}
+	if !d.reserveLocked(b, size) {
+		// Over the memory budget: ship what this destination has so that
+		// the budget frees up, and wait.
+		d.closeLocked()
+		return false
 	}
 	if b.empty() {
 		d.startLocked()
@@ -627,9 +650,6 @@ func (d *dest) closeLocked() bool {
 	if len(d.inflight) >= p.opts.Concurrency {
 		return false
 	}
-	if len(d.inflight) > 0 && p.buffered.Load()+b.bytes > p.opts.MaxBufferedBytes {
-		return false
-	}
 	if p.ctx.Err() != nil {
 		return false
 	}
@@ -638,7 +658,6 @@ func (d *dest) closeLocked() bool {
 	d.cur = nil
 	d.flushReq = false
 	d.inflight = append(d.inflight, b)
-	p.buffered.Add(b.bytes)
 	p.wg.Add(1)
 	go d.send(b)
 	return true
@@ -718,11 +737,10 @@ func (d *dest) finish(b *batch) {
 	d.mu.Lock()
 	for _, f := range fin {
 		d.doneSeq = f.seq
-		p.buffered.Add(-f.bytes)
+		p.budget.Add(-f.reserved)
+		d.reserved -= f.reserved
 		f.reset()
-		if len(d.free) < p.opts.Concurrency+1 {
-			d.free = append(d.free, f)
-		}
+		batchPool.Put(f)
 	}
 	d.kickLocked()
 	d.mu.Unlock()

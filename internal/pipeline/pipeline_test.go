@@ -492,8 +492,8 @@ func TestPipeline_Backpressure(t *testing.T) {
 		t.Fatalf("Put on a backed-up destination = %v, want it to block until ctx ends", err)
 	}
 	n-- // that event was not handed over
-	if b := p.buffered.Load(); b > MaxBatchBytes {
-		t.Errorf("buffered %d bytes in flight, want <= one batch", b)
+	if b := p.budget.Load(); b > 2*MaxBatchBytes+reserveChunk {
+		t.Errorf("holding %d bytes, want <= one batch in flight and one building", b)
 	}
 	done := make(chan error, 1)
 	go func() { done <- put(context.Background()) }()
@@ -534,7 +534,7 @@ func TestPipeline_MemoryBoundAcrossDestinations(t *testing.T) {
 				return
 			default:
 			}
-			if b := p.buffered.Load(); b > maxSeen.Load() {
+			if b := p.budget.Load(); b > maxSeen.Load() {
 				maxSeen.Store(b)
 			}
 			time.Sleep(100 * time.Microsecond)
@@ -560,8 +560,8 @@ func TestPipeline_MemoryBoundAcrossDestinations(t *testing.T) {
 		}
 	}
 	close(stop)
-	// Every destination may queue one batch; past the budget nobody queues a second.
-	if limit := opts.MaxBufferedBytes + 4*MaxBatchBytes; maxSeen.Load() > limit {
+	// Past the budget, only a destination holding nothing may take one chunk.
+	if limit := opts.MaxBufferedBytes + 4*reserveChunk; maxSeen.Load() > limit {
 		t.Errorf("buffered peaked at %d bytes, want <= %d", maxSeen.Load(), limit)
 	}
 	close(release)
@@ -608,4 +608,31 @@ func TestPipeline_FlushWithNothing(t *testing.T) {
 	flush(t, p)
 	closeP(t, p)
 	closeP(t, p) // a second Close is harmless
+}
+
+func TestPipeline_BudgetHeldByIdleDestinationDoesNotStall(t *testing.T) {
+	fc := newFakeClient(t)
+	opts := quick()
+	opts.MaxBufferedBytes = 2 * reserveChunk
+	p := New(fc, opts)
+	idle := Destination{Group: "g", Stream: "idle"}
+	busy := Destination{Group: "g", Stream: "busy"}
+	putAll(t, p, idle, []Event{{Timestamp: baseTs, Message: "waits for the flush interval"}})
+	acks := newAckLog(t, "busy")
+	msg := strings.Repeat("b", 1000)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 5000 {
+		if err := p.Put(ctx, busy, Event{Timestamp: baseTs, Message: msg, Acker: acks, Offset: int64(i + 1)}); err != nil {
+			t.Fatalf("Put %d: %v", i, err)
+		}
+	}
+	flush(t, p)
+	if acks.last() != 5000 {
+		t.Errorf("last ack %d, want 5000", acks.last())
+	}
+	if n := len(fc.sentBatches()); n < 5000*1026/(2*reserveChunk) {
+		t.Errorf("sent %d batches, want small batches under a %d-byte budget", n, opts.MaxBufferedBytes)
+	}
+	closeP(t, p)
 }
