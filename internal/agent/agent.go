@@ -3,6 +3,21 @@
 // events (internal/decode), hands the events to a Sink (the batching
 // pipeline) and advances per-file checkpoints only when the Sink
 // acknowledges them.
+//
+// Rotation: a file renamed or deleted under a tailer is read to its end (and
+// kept open until its events are acknowledged) before the new file at the
+// path is read; a copytruncate is detected by size or by the fingerprint of
+// the first bytes, and the rest of the old content is read from the copy
+// found next to the file. Files rotated or truncated while the agent was
+// stopped are found again by device, inode and fingerprint in the same
+// directory.
+//
+// Known limits: lines written between logrotate's copy and its truncate are
+// on no disk and are lost unless the agent read them before the truncate;
+// a truncated file whose new first kilobyte equals the old one and which grew
+// past the old offset between two checks cannot be told from an append; a
+// file rotated while the agent was stopped is recovered only if it stays,
+// uncompressed, in the same directory.
 package agent
 
 import (

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/logwarden/logwarden/internal/config"
 	"github.com/logwarden/logwarden/internal/decode"
 	"github.com/logwarden/logwarden/internal/pipeline"
+	"github.com/logwarden/logwarden/internal/tail"
 )
 
 const waitLong = 10 * time.Second
@@ -894,4 +896,29 @@ func TestAgent_FDRelease(t *testing.T) {
 	waitFor(t, "appended lines", waitLong, func() bool { return bs.count() == 30 })
 	h.stop()
 	assertExactly(t, bs.messages(), lines("a", 0, 30))
+}
+
+// TestAgent_InodeReuse: a checkpoint for this very device and inode, but
+// another file's fingerprint (the inode was freed and reused while the agent
+// was stopped), must not be applied: the new file is read from byte 0.
+func TestAgent_InodeReuse(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("new", 0, 30)...)
+	fi, _ := os.Stat(path)
+	st := fi.Sys().(*syscall.Stat_t)
+	src := testSource(path)
+	old := []byte(strings.Repeat("an older file that had this inode\n", 40))
+	data, _ := checkpoint.Encode([]checkpoint.Entry{{
+		Source: checkpoint.SourceKey(src.FilePath, src.GroupName, src.StreamName), Path: path,
+		Dev: uint64(st.Dev), Inode: uint64(st.Ino), FingerprintLen: len(old[:1024]),
+		Fingerprint: tail.HashBytes(old[:1024]).Hash, Offset: 200, Updated: time.Now().Unix(),
+	}})
+	os.WriteFile(filepath.Join(state, checkpoint.FileName), data, 0o640)
+	sink := newSink()
+	h := start(t, testOptions(state, sink, src))
+	h.waitCount(30)
+	time.Sleep(50 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink.messages(), lines("new", 0, 30))
 }

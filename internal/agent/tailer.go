@@ -403,7 +403,7 @@ func (t *tailer) recoverTruncated() {
 	fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
 	f := findCopy(t.path, t.id, fp, e.Offset)
 	if f == nil {
-		t.a.log.Warn("file was truncated while the agent was stopped and no rotated copy was found; reading it from the start", keyPath, t.path)
+		t.a.log.Warn("file was truncated or replaced while the agent was stopped and no copy of its old content was found; reading it from the start", keyPath, t.path)
 		return
 	}
 	fi, err := f.Stat()
