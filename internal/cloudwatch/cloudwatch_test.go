@@ -338,9 +338,9 @@ func FuzzAppendPutLogEventsBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, group, stream string, ts int64, msg string) {
 		evs := []Event{{Timestamp: ts, Message: msg}, {Timestamp: ts, Message: msg + msg}}
 		body := AppendPutLogEventsBody(nil, group, stream, evs)
-		zbody, err := GzipPutLogEventsBody(group, stream, evs)
+		zbody, err := AppendGzipPutLogEventsBody(nil, group, stream, evs)
 		if err != nil {
-			t.Fatalf("GzipPutLogEventsBody: %v", err)
+			t.Fatalf("AppendGzipPutLogEventsBody: %v", err)
 		}
 		zr, err := gzip.NewReader(bytes.NewReader(zbody))
 		if err != nil {

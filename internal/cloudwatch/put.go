@@ -90,16 +90,19 @@ const gzipChunk = 32 << 10
 // disabled, gzip-compressed; the SDK signs and sends it.
 func (c *Client) PutLogEvents(ctx context.Context, group, stream string, events []Event) (Rejected, error) {
 	var ov bodyOverride
+	bp := bodyPool.Get().(*[]byte)
 	if c.gzip {
-		body, err := GzipPutLogEventsBody(group, stream, events)
+		body, err := AppendGzipPutLogEventsBody((*bp)[:0], group, stream, events)
 		if err != nil {
 			return Rejected{}, err
 		}
 		ov = bodyOverride{body: body, gzip: true}
 	} else {
-		// The transport may still read the body after the call returns, so
-		// the body is not pooled.
-		ov = bodyOverride{body: AppendPutLogEventsBody(make([]byte, 0, bodySizeHint(events)), group, stream, events)}
+		dst := (*bp)[:0]
+		if hint := bodySizeHint(events); cap(dst) < hint {
+			dst = make([]byte, 0, hint)
+		}
+		ov = bodyOverride{body: AppendPutLogEventsBody(dst, group, stream, events)}
 	}
 	in := &cloudwatchlogs.PutLogEventsInput{
 		LogGroupName:  aws.String(group),
@@ -112,10 +115,17 @@ func (c *Client) PutLogEvents(ctx context.Context, group, stream string, events 
 		})
 	})
 	if err != nil {
+		// The transport may still hold the body: leave it to the GC.
 		return Rejected{}, fmt.Errorf("put log events: %w", err)
 	}
+	// A 2xx answer means the server read the whole body, so it is free again.
+	*bp = ov.body[:0]
+	bodyPool.Put(bp)
 	return RejectedFrom(out.RejectedLogEventsInfo, len(events)), nil
 }
+
+// bodyPool holds request bodies for reuse once a request succeeded.
+var bodyPool = sync.Pool{New: func() any { b := []byte(nil); return &b }}
 
 // bodySizeHint is a close upper estimate of the JSON body size, so that the
 // buffer is allocated once.
@@ -127,14 +137,15 @@ func bodySizeHint(events []Event) int {
 	return n + n/64
 }
 
-// GzipPutLogEventsBody returns the gzip-compressed PutLogEvents body. The
-// JSON is built in small chunks that go straight into the compressor.
-func GzipPutLogEventsBody(group, stream string, events []Event) ([]byte, error) {
-	var out bytes.Buffer
+// AppendGzipPutLogEventsBody appends the gzip-compressed PutLogEvents body
+// to dst. The JSON is built in small chunks that go straight into the
+// compressor.
+func AppendGzipPutLogEventsBody(dst []byte, group, stream string, events []Event) ([]byte, error) {
+	out := bytes.NewBuffer(dst)
 	out.Grow(len(events)*16 + 1024)
 	zw := gzipPool.Get().(*gzip.Writer)
 	defer gzipPool.Put(zw)
-	zw.Reset(&out)
+	zw.Reset(out)
 	bp := jsonPool.Get().(*[]byte)
 	defer jsonPool.Put(bp)
 	buf := append((*bp)[:0], `{"logEvents":[`...)

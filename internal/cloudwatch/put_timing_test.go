@@ -179,7 +179,7 @@ func BenchmarkGzipPutLogEventsBody(b *testing.B) {
 	start := cpuTime()
 	var n int
 	for b.Loop() {
-		body, err := GzipPutLogEventsBody("/g", "s", evs)
+		body, err := AppendGzipPutLogEventsBody(nil, "/g", "s", evs)
 		if err != nil {
 			b.Fatal(err)
 		}
