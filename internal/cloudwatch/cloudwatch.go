@@ -10,6 +10,7 @@ package cloudwatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // OnPremProfile is the shared-config profile the CloudWatch Agent uses in
@@ -77,6 +79,9 @@ type Config struct {
 	OnPrem bool
 	// StaticCredentials, if set, replace the default credential chain (a local server).
 	StaticCredentials *aws.Credentials
+	// Credentials, if set (and StaticCredentials is not), replaces the
+	// default credential chain; it is cached and refreshed by the SDK.
+	Credentials aws.CredentialsProvider
 	// UserAgent is put in front of the SDK's User-Agent, e.g. "logwarden/1.2.3".
 	UserAgent string
 	// Compression of PutLogEvents bodies; the zero value is CompressionAuto.
@@ -94,6 +99,7 @@ type Config struct {
 // Client talks to CloudWatch Logs. It is safe for concurrent use.
 type Client struct {
 	logs      *cloudwatchlogs.Client
+	creds     aws.CredentialsProvider
 	region    string
 	gzip      bool
 	userAgent string
@@ -120,6 +126,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.StaticCredentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: *cfg.StaticCredentials}))
+	} else if cfg.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
 	}
 	// We retry ourselves (internal/pipeline); one attempt per call here.
 	opts = append(opts, config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }))
@@ -149,7 +157,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if endpoint != "" && !strings.Contains(endpoint, "://") {
 		endpoint = "https://" + endpoint
 	}
-	c := &Client{region: awsCfg.Region, userAgent: ua}
+	c := &Client{region: awsCfg.Region, userAgent: ua, creds: awsCfg.Credentials}
 	switch cfg.Compression {
 	case CompressionGzip:
 		c.gzip = true
@@ -251,4 +259,24 @@ func isLoopbackURL(u string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// credentialCodes are errors after which cached credentials are dropped, so
+// that the next attempt fetches fresh ones (rotated keys, expired sessions).
+var credentialCodes = map[string]bool{
+	"ExpiredTokenException":       true,
+	"ExpiredToken":                true,
+	"UnrecognizedClientException": true,
+	"InvalidClientTokenId":        true,
+}
+
+// checkCredentials invalidates cached credentials after an authentication error.
+func (c *Client) checkCredentials(err error) {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || !credentialCodes[apiErr.ErrorCode()] {
+		return
+	}
+	if cache, ok := c.creds.(*aws.CredentialsCache); ok {
+		cache.Invalidate()
+	}
 }

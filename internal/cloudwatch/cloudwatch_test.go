@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -250,6 +251,39 @@ func TestClient_RejectedAndRetention(t *testing.T) {
 	}
 	if _, err := cl.LogGroupRetention(ctx, "/nope"); !IsNotFound(err) {
 		t.Errorf("LogGroupRetention of a missing group: %v, want not found", err)
+	}
+}
+
+type countingCreds struct{ n atomic.Int32 }
+
+func (c *countingCreds) Retrieve(context.Context) (aws.Credentials, error) {
+	c.n.Add(1)
+	return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
+}
+
+func TestClient_RefreshesCredentialsAfterAuthError(t *testing.T) {
+	ts := newTestServer(t)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	creds := &countingCreds{}
+	cl, err := New(context.Background(), Config{Region: "us-east-1", Endpoint: ts.srv.URL, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_ = cl.CreateLogGroup(ctx, "/g", "")
+	_ = cl.CreateLogStream(ctx, "/g", "s")
+	if n := creds.n.Load(); n != 1 {
+		t.Fatalf("Retrieve called %d times, want 1 (cached)", n)
+	}
+	ts.fail(testFault{400, "ExpiredTokenException", "The security token included in the request is expired", false})
+	if _, err := cl.PutLogEvents(ctx, "/g", "s", []Event{{Timestamp: 1, Message: "x"}}); err == nil {
+		t.Fatal("PutLogEvents succeeded through an injected ExpiredTokenException")
+	}
+	if _, err := cl.PutLogEvents(ctx, "/g", "s", []Event{{Timestamp: 2, Message: "y"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := creds.n.Load(); n != 2 {
+		t.Errorf("Retrieve called %d times, want 2 (refreshed once after ExpiredToken)", n)
 	}
 }
 

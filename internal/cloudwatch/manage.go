@@ -20,6 +20,7 @@ func (c *Client) CreateLogGroup(ctx context.Context, group, class string) error 
 	}
 	_, err := c.logs.CreateLogGroup(ctx, in)
 	if err != nil && !IsAlreadyExists(err) {
+		c.checkCredentials(err)
 		return fmt.Errorf("create log group %q: %w", group, err)
 	}
 	return nil
@@ -33,6 +34,7 @@ func (c *Client) CreateLogStream(ctx context.Context, group, stream string) erro
 		LogStreamName: aws.String(stream),
 	})
 	if err != nil && !IsAlreadyExists(err) {
+		c.checkCredentials(err)
 		return fmt.Errorf("create log stream %q in %q: %w", stream, group, err)
 	}
 	return nil
@@ -53,6 +55,7 @@ func (c *Client) LogGroupRetention(ctx context.Context, group string) (int, erro
 		})
 	}
 	if err != nil {
+		c.checkCredentials(err)
 		return 0, fmt.Errorf("describe log group %q: %w", group, err)
 	}
 	for _, g := range out.LogGroups {
@@ -70,6 +73,7 @@ func (c *Client) PutRetentionPolicy(ctx context.Context, group string, days int)
 		RetentionInDays: aws.Int32(int32(days)),
 	})
 	if err != nil {
+		c.checkCredentials(err)
 		return fmt.Errorf("put retention policy %q: %w", group, err)
 	}
 	return nil

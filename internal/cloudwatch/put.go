@@ -115,6 +115,7 @@ func (c *Client) PutLogEvents(ctx context.Context, group, stream string, events 
 		})
 	})
 	if err != nil {
+		c.checkCredentials(err)
 		// The transport may still hold the body: leave it to the GC.
 		return Rejected{}, fmt.Errorf("put log events: %w", err)
 	}
