@@ -51,6 +51,21 @@ type Sink interface {
 	Flush(ctx context.Context) error
 }
 
+// BatchSink is a Sink that also takes several events for one destination in
+// one call (the pipeline does: one lock round trip for many events). The
+// agent uses it, when the Sink has it, for the lines of one read.
+type BatchSink interface {
+	Sink
+	// PutBatch hands evs over in order; it returns how many were handed over
+	// and, if not all, why (ctx ended, the sink closed).
+	PutBatch(ctx context.Context, dest pipeline.Destination, evs []pipeline.Event) (int, error)
+}
+
+// putBatchSize is how many events a read collects before handing them over
+// (why: enough to amortise the hand-over, few enough to keep latency and the
+// held messages small).
+const putBatchSize = 256
+
 // DefaultScanInterval is how often globs are evaluated (the CloudWatch Agent
 // rescans every second; new files are picked up within this time).
 const DefaultScanInterval = time.Second

@@ -44,6 +44,9 @@ var pollOnly bool
 
 // testOptions are fast timings for tests.
 func testOptions(state string, sink Sink, srcs ...config.Source) Options {
+	if fs, ok := sink.(*fakeSink); ok && useBatch {
+		sink = batchFake{fs}
+	}
 	return Options{
 		Sources:            srcs,
 		StateDir:           state,
@@ -58,13 +61,23 @@ func testOptions(state string, sink Sink, srcs ...config.Source) Options {
 	}
 }
 
+// useBatch makes testOptions wrap a *fakeSink so that it also offers PutBatch.
+var useBatch bool
+
 func start(t *testing.T, opts Options) *harness {
 	t.Helper()
 	a, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return startAgent(t, a, opts.Sink.(*fakeSink))
+	switch s := opts.Sink.(type) {
+	case *fakeSink:
+		return startAgent(t, a, s)
+	case batchFake:
+		return startAgent(t, a, s.fakeSink)
+	}
+	t.Fatalf("unknown sink %T", opts.Sink)
+	return nil
 }
 
 func startAgent(t *testing.T, a *Agent, sink *fakeSink) *harness {
@@ -921,4 +934,19 @@ func TestAgent_InodeReuse(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	h.stop()
 	assertExactly(t, sink.messages(), lines("new", 0, 30))
+}
+
+// TestAgent_Batched runs part of the matrix again with a sink that takes
+// batches (as the pipeline does).
+func TestAgent_Batched(t *testing.T) {
+	useBatch = true
+	defer func() { useBatch = false }()
+	t.Run("Append", TestAgent_Append)
+	t.Run("PartialLine", TestAgent_PartialLine)
+	t.Run("RenameCreate", TestAgent_RenameCreate)
+	t.Run("CopyTruncate", TestAgent_CopyTruncate)
+	t.Run("ResumeAfterRestart", TestAgent_ResumeAfterRestart)
+	t.Run("CrashRepeatsOnlyUnacknowledged", TestAgent_CrashRepeatsOnlyUnacknowledged)
+	t.Run("LongLine", TestAgent_LongLine)
+	t.Run("FilteredEventsAdvanceCheckpoint", TestAgent_FilteredEventsAdvanceCheckpoint)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logwarden/logwarden/internal/cloudwatch"
 	"github.com/logwarden/logwarden/internal/pipeline"
 )
 
@@ -105,4 +106,57 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// nullClient accepts every batch at once.
+type nullClient struct{ events atomic.Int64 }
+
+func (c *nullClient) PutLogEvents(_ context.Context, _, _ string, evs []cloudwatch.Event) (cloudwatch.Rejected, error) {
+	c.events.Add(int64(len(evs)))
+	return cloudwatch.Rejected{}, nil
+}
+func (c *nullClient) CreateLogGroup(context.Context, string, string) error   { return nil }
+func (c *nullClient) CreateLogStream(context.Context, string, string) error  { return nil }
+func (c *nullClient) LogGroupRetention(context.Context, string) (int, error) { return 0, nil }
+func (c *nullClient) PutRetentionPolicy(context.Context, string, int) error  { return nil }
+
+// BenchmarkAgentPipeline is BenchmarkAgent through the real batching
+// pipeline into a client that accepts everything: the read side plus
+// batching, without the network.
+func BenchmarkAgentPipeline(b *testing.B) {
+	const lines = 500_000
+	path := filepath.Join(b.TempDir(), "syslog")
+	size := writeSyslog(b, path, lines)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		client := &nullClient{}
+		pl := pipeline.New(client, pipeline.Options{FlushInterval: 50 * time.Millisecond})
+		opts := testOptions(b.TempDir(), pl, testSource(path))
+		opts.CheckpointInterval = 200 * time.Millisecond
+		a, err := New(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		for client.events.Load() < lines-1 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		pl.Close(context.Background())
+		if got := client.events.Load(); got != lines {
+			b.Fatalf("events = %d, want %d", got, lines)
+		}
+	}
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
+	b.ReportMetric(float64(size)*float64(b.N)/(1<<20)/cpu.Seconds(), "MiB/cpu-s")
 }

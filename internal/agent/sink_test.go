@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,3 +146,23 @@ func newTestLogger(b *syncBuffer) *slog.Logger {
 }
 
 func utf8Valid(s string) bool { return utf8.ValidString(s) }
+
+// batchFake offers PutBatch on top of a fakeSink.
+type batchFake struct{ *fakeSink }
+
+func (b batchFake) PutBatch(ctx context.Context, dest pipeline.Destination, evs []pipeline.Event) (int, error) {
+	for i, ev := range evs {
+		if err := b.Put(ctx, dest, ev); err != nil {
+			return i, err
+		}
+	}
+	return len(evs), nil
+}
+
+var _ BatchSink = batchFake{}
+
+func osRename(a, b string) error { return os.Rename(a, b) }
+
+func writeLines(path string, ls []string) error {
+	return os.WriteFile(path, []byte(strings.Join(ls, "\n")+"\n"), 0o644)
+}

@@ -43,6 +43,13 @@ type tailer struct {
 	emitFn decode.EmitFunc
 	lineFn tail.LineFunc
 
+	// batch collects the events of one read for a BatchSink (nil: no batching).
+	batch    []pipeline.Event
+	batching bool // inside read(): emit appends to batch
+	// sinkErr: a hand-over failed (shutdown). Nothing more is handed over, so
+	// no later offset is acknowledged past the events that were not.
+	sinkErr error
+
 	// released: the descriptor was closed under backpressure (fd_release)
 	// and the file could not be reopened as the same file.
 	released bool
@@ -80,6 +87,9 @@ func (t *tailer) open() bool {
 		}
 		t.emitFn = t.emit
 		t.lineFn = t.line
+		if _, ok := t.a.opts.Sink.(BatchSink); ok {
+			t.batch = make([]pipeline.Event, 0, putBatchSize)
+		}
 	}
 	t.f, t.id, t.fp, t.released = f, tail.FileID(fi), tail.Fingerprint{}, false
 	key := checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}
@@ -120,14 +130,29 @@ func (t *tailer) poke() {
 }
 
 func (t *tailer) emit(ts int64, msg string, end int64, skip bool) error {
+	if t.sinkErr != nil {
+		return t.sinkErr
+	}
 	ev := pipeline.Event{Timestamp: ts, Message: msg, Acker: t.h, Offset: end, Skip: skip}
+	if t.batching {
+		t.batch = append(t.batch, ev)
+		if len(t.batch) >= putBatchSize {
+			return t.flushBatch()
+		}
+		return nil
+	}
 	if t.src.cfg.BackpressureMode != fdRelease || t.released {
-		return t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev)
+		t.sinkErr = t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev)
+		return t.sinkErr
 	}
 	ctx, cancel := context.WithTimeout(t.a.sinkCtx, t.a.opts.FDReleaseAfter)
 	err := t.a.opts.Sink.Put(ctx, t.dest, ev)
 	cancel()
-	if err == nil || t.a.sinkCtx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+	if err == nil {
+		return nil
+	}
+	if t.a.sinkCtx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.sinkErr = err
 		return err
 	}
 	return t.emitReleased(ev)
@@ -142,6 +167,7 @@ func (t *tailer) emitReleased(ev pipeline.Event) error {
 	t.f.Close()
 	t.released = true
 	if err := t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev); err != nil {
+		t.sinkErr = err
 		return err
 	}
 	f, err := t.a.openFile(t.path)
@@ -169,7 +195,32 @@ func (t *tailer) line(line []byte, start, end int64, piece bool) error {
 
 func (t *tailer) read() (int64, error) {
 	t.now = time.Now()
-	return t.rd.ReadLines(t.a.stopping.Load, t.lineFn)
+	if t.batch == nil || t.src.cfg.BackpressureMode == fdRelease {
+		return t.rd.ReadLines(t.a.stopping.Load, t.lineFn)
+	}
+	t.batching = true
+	n, err := t.rd.ReadLines(t.a.stopping.Load, t.lineFn)
+	t.batching = false
+	if ferr := t.flushBatch(); err == nil {
+		err = ferr
+	}
+	return n, err
+}
+
+// flushBatch hands the collected events over. Events a failed hand-over
+// (only at shutdown) did not take are read again at the next start: their
+// offsets were never acknowledged.
+func (t *tailer) flushBatch() error {
+	if len(t.batch) == 0 {
+		return nil
+	}
+	_, err := t.a.opts.Sink.(BatchSink).PutBatch(t.a.sinkCtx, t.dest, t.batch)
+	clear(t.batch) // drop the message references
+	t.batch = t.batch[:0]
+	if err != nil {
+		t.sinkErr = err
+	}
+	return err
 }
 
 type fileState int
