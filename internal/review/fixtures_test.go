@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,26 @@ func TestRun_FixtureTrees(t *testing.T) {
 				}
 				if len(out.Report.Inputs) == 0 || out.Report.Inputs[0].SHA256 == "" {
 					t.Errorf("inputs lack hashes: %+v", out.Report.Inputs)
+				}
+				if len(out.Report.Extracts) == 0 {
+					t.Errorf("no evidence extracts")
+				}
+				for _, x := range out.Report.Extracts {
+					if strings.HasSuffix(x.Source, ".gz") || !strings.Contains(x.Source, "log") {
+						continue
+					}
+					b, err := os.ReadFile(filepath.Join(tt.root, x.Source))
+					if err != nil {
+						continue // binary or journal inputs are quoted as their JSON lines
+					}
+					lines := strings.Split(string(b), "\n")
+					if x.Line < 1 || int(x.Line) > len(lines) {
+						t.Errorf("extract %s:%d beyond the file", x.Source, x.Line)
+						continue
+					}
+					if got := lines[x.Line-1]; got != x.Text && !strings.HasPrefix(x.Text, "{") {
+						t.Errorf("extract %s:%d = %q, file line is %q", x.Source, x.Line, x.Text, got)
+					}
 				}
 				if res := evidence.Verify(dir, evidence.VerifyOptions{}); !res.OK() {
 					t.Errorf("verify: %v", res.Failures())

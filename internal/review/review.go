@@ -5,6 +5,7 @@
 package review
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -249,7 +250,7 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	if prev != nil {
 		rep.Previous = &report.Previous{Period: prev.rep.Period.Label, ReportSHA256: prev.sha, Dir: filepath.Base(filepath.Clean(prev.dir))}
 	}
-	rep.Extracts, err = extracts(ctx, opt.Read, results)
+	rep.Extracts, err = extracts(ctx, opt.Read, inputs, results)
 	if err != nil {
 		return nil, err
 	}
@@ -405,10 +406,17 @@ func overall(results []check.Result, cov []check.SourceCoverage, reg []report.En
 	return o
 }
 
-// extracts re-reads the inputs and quotes the lines findings point at.
-func extracts(ctx context.Context, read Reader, results []check.Result) ([]report.Extract, error) {
+// extracts quotes the lines findings point at: straight from the file at
+// the recorded byte offset for plain text files, and by a second read of
+// the inputs for the rest (compressed, binary, CloudWatch).
+func extracts(ctx context.Context, read Reader, inputs []report.Input, results []check.Result) ([]report.Extract, error) {
+	byName := map[string]report.Input{}
+	for _, in := range inputs {
+		byName[in.Source] = in
+	}
 	want := map[string]map[int64]bool{}
-	n := 0
+	direct := map[string][]check.Ref{}
+	n, rest := 0, 0
 	for _, r := range results {
 		for _, it := range r.Items {
 			if it.Severity == check.SevInfo {
@@ -421,30 +429,43 @@ func extracts(ctx context.Context, read Reader, results []check.Result) ([]repor
 				if want[ref.Source] == nil {
 					want[ref.Source] = map[int64]bool{}
 				}
-				if !want[ref.Source][ref.Line] {
-					want[ref.Source][ref.Line] = true
-					n++
+				if want[ref.Source][ref.Line] {
+					continue
 				}
+				n++
+				if in, ok := byName[ref.Source]; ok && ref.Offset >= 0 && seekable(in) {
+					direct[ref.Source] = append(direct[ref.Source], ref)
+					want[ref.Source][ref.Line] = false
+					continue
+				}
+				want[ref.Source][ref.Line] = true
+				rest++
 			}
 		}
 	}
 	out := []report.Extract{}
-	if n == 0 {
-		return out, nil
-	}
-	left := n
-	_, err := read(ctx, func(r *parse.Record) error {
-		if lines := want[r.Source]; lines[r.Line] {
-			out = append(out, report.Extract{Source: r.Source, Line: r.Line, Text: r.Raw})
-			delete(lines, r.Line)
-			if left--; left == 0 {
-				return ErrStop
-			}
+	for src, refs := range direct {
+		got, err := readAtOffsets(byName[src].Path, refs)
+		if err != nil {
+			return nil, fmt.Errorf("quote evidence from %s: %w", src, err)
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, ErrStop) {
-		return nil, fmt.Errorf("quote evidence: %w", err)
+		out = append(out, got...)
+	}
+	if rest > 0 {
+		left := rest
+		_, err := read(ctx, func(r *parse.Record) error {
+			if lines := want[r.Source]; lines[r.Line] {
+				out = append(out, report.Extract{Source: r.Source, Line: r.Line, Text: r.Raw})
+				delete(lines, r.Line)
+				if left--; left == 0 {
+					return ErrStop
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, ErrStop) {
+			return nil, fmt.Errorf("quote evidence: %w", err)
+		}
 	}
 	slices.SortFunc(out, func(a, b report.Extract) int {
 		if c := cmp.Compare(a.Source, b.Source); c != 0 {
@@ -452,6 +473,52 @@ func extracts(ctx context.Context, read Reader, results []check.Result) ([]repor
 		}
 		return cmp.Compare(a.Line, b.Line)
 	})
+	return out, nil
+}
+
+// seekable reports whether an input's lines can be read back at their offsets:
+// a plain (uncompressed) text file.
+func seekable(in report.Input) bool {
+	if in.Path == "" || strings.Contains(in.Kind, "gzip") {
+		return false
+	}
+	switch in.Class {
+	case "auth", "syslog", "cron", "audit", "sulog", "xferlog", "journal":
+		return true
+	}
+	return false
+}
+
+// maxQuote bounds one quoted line (parse keeps at most this much in Raw).
+const maxQuote = parse.MaxLine
+
+func readAtOffsets(path string, refs []check.Ref) ([]report.Extract, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open input: %w", err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	var out []report.Extract
+	for _, ref := range refs {
+		var line []byte
+		for off := ref.Offset; len(line) < maxQuote; {
+			k, err := f.ReadAt(buf, off)
+			if i := bytes.IndexByte(buf[:k], '\n'); i >= 0 {
+				line = append(line, buf[:i]...)
+				break
+			}
+			line = append(line, buf[:k]...)
+			off += int64(k)
+			if err != nil {
+				break
+			}
+		}
+		if len(line) > maxQuote {
+			line = line[:maxQuote]
+		}
+		out = append(out, report.Extract{Source: ref.Source, Line: ref.Line, Text: strings.TrimSuffix(string(line), "\r")})
+	}
 	return out, nil
 }
 

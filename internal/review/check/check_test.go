@@ -302,7 +302,7 @@ func TestEvidenceRefs(t *testing.T) {
 		t.Fatalf("items = %d", len(res.Items))
 	}
 	it := res.Items[0]
-	if it.EvidenceTotal != 6 || len(it.Evidence) != 6 || it.Evidence[0] != (Ref{"var/log/secure", 1}) || it.Evidence[5].Line != 6 {
+	if it.EvidenceTotal != 6 || len(it.Evidence) != 6 || it.Evidence[0] != (Ref{"var/log/secure", 1, 0}) || it.Evidence[5].Line != 6 {
 		t.Fatalf("evidence = %+v (total %d)", it.Evidence, it.EvidenceTotal)
 	}
 	if it.Key != "R01|web1|198.51.100.7" {

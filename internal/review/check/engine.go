@@ -53,6 +53,7 @@ const (
 type rec struct {
 	t      int64 // unix nanoseconds
 	line   int64
+	off    int64
 	src    uint32
 	host   uint32
 	user   uint32
@@ -304,6 +305,7 @@ func (e *Engine) Add(r *parse.Record) {
 	x := rec{
 		t:     r.Time.UnixNano(),
 		line:  r.Line,
+		off:   r.Offset,
 		src:   fi,
 		host:  e.intern(r.Host),
 		user:  e.intern(r.User),
@@ -471,19 +473,24 @@ func (e *Engine) dedup() {
 		kind           kind
 		host, ip, user uint32
 	}
-	primary := map[key]bool{}
-	hasText := map[kind]bool{}
 	anySecondary := false
 	for _, x := range e.evs {
 		if x.flags&fSecondary != 0 {
 			anySecondary = true
+			break
+		}
+	}
+	if !anySecondary {
+		return
+	}
+	primary := map[key]bool{}
+	hasText := map[kind]bool{}
+	for _, x := range e.evs {
+		if x.flags&fSecondary != 0 {
 			continue
 		}
 		hasText[x.kind] = true
 		primary[key{x.t / int64(time.Second), x.kind, 0, x.ip, x.user}] = true
-	}
-	if !anySecondary {
-		return
 	}
 	out := e.evs[:0]
 	for _, x := range e.evs {

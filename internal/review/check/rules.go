@@ -17,7 +17,7 @@ func (j *judge) s(id uint32) string { return j.e.strs[id] }
 
 func (j *judge) time(x rec) time.Time { return time.Unix(0, x.t).In(j.e.pol.Location()) }
 
-func (j *judge) ref(x rec) Ref { return Ref{Source: j.e.files[x.src], Line: x.line} }
+func (j *judge) ref(x rec) Ref { return Ref{Source: j.e.files[x.src], Line: x.line, Offset: x.off} }
 
 // item builds an Item from the records idx (in time order) of evs.
 func (j *judge) item(rule string, sev Severity, host, subject string, idx []int, sum Text) Item {

@@ -61,6 +61,9 @@ func (t Text) Get(lang string) string {
 type Ref struct {
 	Source string `json:"source"`
 	Line   int64  `json:"line"`
+	// Offset is the byte offset of the line (record) in the decompressed
+	// input, or -1 when the reader does not know it (CloudWatch events).
+	Offset int64 `json:"offset"`
 }
 
 // Item is one finding or listed event of a check.
