@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -402,4 +403,56 @@ func FuzzAppendPutLogEventsBody(f *testing.F) {
 			t.Fatalf("events %+v, want %q at %d", got.LogEvents, valid(msg), ts)
 		}
 	})
+}
+
+// TestNew_RoleARN assumes credentials.role_arn through a local STS endpoint
+// (AWS_ENDPOINT_URL_STS) and checks that log requests are signed with the
+// role's session credentials.
+func TestNew_RoleARN(t *testing.T) {
+	var assumed atomic.Int32
+	var gotRole atomic.Value
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Form.Get("Action") != "AssumeRole" {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		if !strings.Contains(r.Header.Get("Authorization"), "Credential=AKIDBASE/") {
+			http.Error(w, "not signed with the base credentials", 403)
+			return
+		}
+		assumed.Add(1)
+		gotRole.Store(r.Form.Get("RoleArn"))
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
+			`<Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>rolesecret</SecretAccessKey>`+
+			`<SessionToken>sessiontoken</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>`+
+			`<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/logs/logwarden</Arn><AssumedRoleId>AROA:logwarden</AssumedRoleId></AssumedRoleUser>`+
+			`</AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`)
+	}))
+	defer sts.Close()
+	t.Setenv("AWS_ENDPOINT_URL_STS", sts.URL)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent/logwarden-test")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/logwarden-test")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDBASE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "basesecret")
+	ts := newTestServer(t)
+	const role = "arn:aws:iam::123456789012:role/logs"
+	cl, err := New(context.Background(), Config{Region: "us-east-1", Endpoint: ts.srv.URL, RoleARN: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.CreateLogGroup(context.Background(), "/role", ""); err != nil {
+		t.Fatalf("CreateLogGroup: %v", err)
+	}
+	req := ts.lastRequest()
+	if auth := req.header.Get("Authorization"); !strings.Contains(auth, "Credential=ASIAROLE/") {
+		t.Errorf("Authorization = %q, want the assumed role's key", auth)
+	}
+	if tok := req.header.Get("X-Amz-Security-Token"); tok != "sessiontoken" {
+		t.Errorf("X-Amz-Security-Token = %q, want the session token", tok)
+	}
+	if assumed.Load() != 1 || gotRole.Load() != role {
+		t.Errorf("AssumeRole called %d times for %v, want once for %s", assumed.Load(), gotRole.Load(), role)
+	}
 }
