@@ -231,11 +231,14 @@ func New(opts Options) (*Agent, error) {
 		scanWake: make(chan struct{}, 1),
 		byDir:    map[string]map[*tailer]struct{}{},
 	}
+	seen := map[string]int{}
 	for i, s := range opts.Sources {
 		src, err := compileSource(i, s, stateDir, opts.MaxEventBytes)
 		if err != nil {
 			return nil, fmt.Errorf("new agent: collect_list[%d] (%s): %w", s.Index, s.FilePath, err)
 		}
+		src.key = checkpoint.SourceKey(s.FilePath, seen[s.FilePath])
+		seen[s.FilePath]++
 		a.sources = append(a.sources, src)
 	}
 	a.store, err = checkpoint.Open(stateDir, checkpoint.Options{SaveInterval: opts.CheckpointInterval, Logger: opts.Logger})
@@ -269,7 +272,6 @@ func compileSource(i int, s config.Source, stateDir string, maxEvent int) (*sour
 	}
 	src := &source{idx: i, cfg: s, glob: g, popts: decode.OptionsFor(s)}
 	src.popts.MaxEventBytes = maxEvent
-	src.key = checkpoint.SourceKey(s.FilePath, s.GroupName, s.StreamName)
 	src.exclude.StateDir = stateDir
 	if s.Blacklist != "" {
 		if src.exclude.Blacklist, err = regexp.Compile(s.Blacklist); err != nil {

@@ -923,7 +923,7 @@ func TestAgent_InodeReuse(t *testing.T) {
 	src := testSource(path)
 	old := []byte(strings.Repeat("an older file that had this inode\n", 40))
 	data, _ := checkpoint.Encode([]checkpoint.Entry{{
-		Source: checkpoint.SourceKey(src.FilePath, src.GroupName, src.StreamName), Path: path,
+		Source: checkpoint.SourceKey(src.FilePath, 0), Path: path,
 		Dev: uint64(st.Dev), Inode: uint64(st.Ino), FingerprintLen: len(old[:1024]),
 		Fingerprint: tail.HashBytes(old[:1024]).Hash, Offset: 200, Updated: time.Now().Unix(),
 	}})
@@ -949,4 +949,29 @@ func TestAgent_Batched(t *testing.T) {
 	t.Run("CrashRepeatsOnlyUnacknowledged", TestAgent_CrashRepeatsOnlyUnacknowledged)
 	t.Run("LongLine", TestAgent_LongLine)
 	t.Run("FilteredEventsAdvanceCheckpoint", TestAgent_FilteredEventsAdvanceCheckpoint)
+}
+
+// TestAgent_ResumeAcrossStreamRename: a stream name that changes between runs
+// (a {date} placeholder) must not make the agent send the file again.
+func TestAgent_ResumeAcrossStreamRename(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 10)...)
+	src := testSource(path)
+	src.StreamName = "host-2026-11-25"
+	sink1 := newSink()
+	h := start(t, testOptions(state, sink1, src))
+	h.waitCount(10)
+	h.stop()
+	appendLines(t, path, lines("a", 10, 15)...)
+	src.StreamName = "host-2026-11-26"
+	sink2 := newSink()
+	h = start(t, testOptions(state, sink2, src))
+	h.waitCount(5)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), lines("a", 10, 15))
+	if r := sink2.records(); r[0].dest.Stream != "host-2026-11-26" {
+		t.Errorf("stream = %q", r[0].dest.Stream)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -312,7 +313,13 @@ func (h *Handle) Release(remove bool) {
 // Retired reports whether a newer handle or Release replaced h.
 func (h *Handle) Retired() bool { return h.retired.Load() }
 
-// SourceKey builds Entry.Source from a collect_list entry's pattern and destination.
-func SourceKey(pattern, group, stream string) string {
-	return pattern + "|" + group + "|" + stream
+// SourceKey builds Entry.Source for the n-th (from 0) collect_list entry
+// with this file_path. It leaves out the destination on purpose: group and
+// stream names may carry placeholders such as {date} that change between
+// runs, and a changed name must not make the agent send a file again.
+func SourceKey(pattern string, n int) string {
+	if n == 0 {
+		return pattern
+	}
+	return pattern + "#" + strconv.Itoa(n)
 }
