@@ -182,8 +182,13 @@ func (p *Pipeline) Stats() Stats {
 }
 
 // Put hands one event to dst's queue. It blocks while the destination is
-// backed up (its in-flight batches and one building batch are full) and
-// returns ctx.Err() if ctx ends first, or ErrClosed after Close.
+// backed up (its in-flight batches and one building batch are full, or the
+// memory budget is spent) and returns ctx.Err() if ctx ends first, or
+// ErrClosed after Close.
+//
+// Acks reach each Acker in the order its events were handed over, after the
+// destination accepted (or explicitly rejected) them. The order holds per
+// destination: an Acker must feed a single destination, as one tailed file does.
 func (p *Pipeline) Put(ctx context.Context, dst Destination, ev Event) error {
 	_, err := p.PutBatch(ctx, dst, []Event{ev})
 	return err

@@ -22,6 +22,13 @@ import (
 
 var testDest = Destination{Group: "/app/web", Stream: "host-1"}
 
+// The agent calls the pipeline through this interface (internal/agent.Sink, BatchSink).
+var _ interface {
+	Put(ctx context.Context, dest Destination, ev Event) error
+	Flush(ctx context.Context) error
+	PutBatch(ctx context.Context, dest Destination, evs []Event) (int, error)
+} = (*Pipeline)(nil)
+
 const baseTs = int64(1_795_000_000_000)
 
 // quick returns options for tests: fast retries, long flush interval (the
