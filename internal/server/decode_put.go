@@ -311,7 +311,7 @@ type msgRef struct{ off, n int }
 
 func fastDecodePut(body []byte, in *putLogEventsIn) bool {
 	d := &jdec{b: body}
-	if d.peek() == 0 {
+	if d.ws(); d.i == len(d.b) {
 		return true // empty body is {}
 	}
 	if !d.eat('{') {

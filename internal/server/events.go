@@ -90,6 +90,9 @@ func (s *Server) put(in *putLogEventsIn) (any, *APIError) {
 			break
 		}
 		ev := &in.LogEvents[i]
+		if ev.hasTimestamp && ev.Timestamp >= 0 && ev.hasMessage && len(ev.Message) > 0 {
+			continue
+		}
 		path := fmt.Sprintf("logEvents.%d.member.", i+1)
 		if !ev.hasTimestamp {
 			v.null(path + "timestamp")

@@ -93,11 +93,17 @@ func (s *Store) expireStream(g *group, st *stream, cutoff int64) (int, error) {
 	_ = b.DeleteRange(lower, upper, nil)
 	st.rec.Bytes -= bytes
 	st.rec.PurgedBefore = cutoff
-	if st.rec.First < cutoff {
-		st.rec.First = cutoff
-		if st.rec.Last < cutoff {
+	// The first event is now the first one at or after the cutoff.
+	sp := idPrefix(prefixEvent, g.info.ID, st.rec.ID)
+	if it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: upper, UpperBound: prefixEnd(sp)}); err == nil {
+		if it.First() {
+			if _, _, ts, _, ok := decodeEventKey(it.Key()); ok {
+				st.rec.First = ts
+			}
+		} else {
 			st.rec.First = st.rec.Last
 		}
+		it.Close()
 	}
 	_ = b.Set(streamKey(g.info.ID, st.name), st.rec.marshal(), nil)
 	g.bytes.Add(-bytes)

@@ -204,6 +204,11 @@ func TestRetention(t *testing.T) {
 	if g, _ := s.Group("g"); g.StoredBytes != int64(2*len("new 0")) {
 		t.Fatalf("storedBytes after expiry = %d", g.StoredBytes)
 	}
+	sts, err := s.Streams("g", "")
+	mustNil(t, err)
+	if sts[0].FirstEventTime != now.UnixMilli() {
+		t.Fatalf("firstEventTimestamp after expiry = %d, want %d", sts[0].FirstEventTime, now.UnixMilli())
+	}
 	rep, err := s.Verify(context.Background())
 	mustNil(t, err)
 	if !rep.OK() {

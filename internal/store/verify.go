@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -74,6 +76,9 @@ func (r *Report) String() string {
 // VerifyDir opens the store in dir read-only and verifies it.
 func VerifyDir(ctx context.Context, dir string) (*Report, error) {
 	s, err := Open(Options{Dir: dir, ReadOnly: true})
+	if errors.Is(err, syscall.EAGAIN) {
+		return nil, fmt.Errorf("store is in use by a running server (stop it first): %w", err)
+	}
 	if err != nil {
 		return nil, err
 	}
