@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,7 @@ type tailer struct {
 	// batch collects the events of one read for a BatchSink (nil: no batching).
 	batch    []pipeline.Event
 	batching bool // inside read(): emit appends to batch
+	batchOK  bool // the sink is a BatchSink
 	// sinkErr: a hand-over failed (shutdown). Nothing more is handed over, so
 	// no later offset is acknowledged past the events that were not.
 	sinkErr error
@@ -87,9 +89,7 @@ func (t *tailer) open() bool {
 		}
 		t.emitFn = t.emit
 		t.lineFn = t.line
-		if _, ok := t.a.opts.Sink.(BatchSink); ok {
-			t.batch = make([]pipeline.Event, 0, putBatchSize)
-		}
+		_, t.batchOK = t.a.opts.Sink.(BatchSink)
 	}
 	t.f, t.id, t.fp, t.released = f, tail.FileID(fi), tail.Fingerprint{}, false
 	key := checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}
@@ -195,17 +195,26 @@ func (t *tailer) line(line []byte, start, end int64, piece bool) error {
 
 func (t *tailer) read() (int64, error) {
 	t.now = time.Now()
-	if t.batch == nil || t.src.cfg.BackpressureMode == fdRelease {
+	if !t.batchOK || t.src.cfg.BackpressureMode == fdRelease {
 		return t.rd.ReadLines(t.a.stopping.Load, t.lineFn)
 	}
+	// The batch buffer is borrowed only while reading, so that thousands of
+	// idle files hold none.
+	bp := batchPool.Get().(*[]pipeline.Event)
+	t.batch = (*bp)[:0]
 	t.batching = true
 	n, err := t.rd.ReadLines(t.a.stopping.Load, t.lineFn)
 	t.batching = false
 	if ferr := t.flushBatch(); err == nil {
 		err = ferr
 	}
+	*bp = t.batch[:0]
+	t.batch = nil
+	batchPool.Put(bp)
 	return n, err
 }
+
+var batchPool = sync.Pool{New: func() any { b := make([]pipeline.Event, 0, putBatchSize); return &b }}
 
 // flushBatch hands the collected events over. Events a failed hand-over
 // (only at shutdown) did not take are read again at the next start: their

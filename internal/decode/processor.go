@@ -118,10 +118,16 @@ func (p *Processor) Line(raw []byte, start, end int64, piece bool, now time.Time
 		}
 		return p.asm.Standalone(line, end, p.out)
 	}
+	var err error
 	if piece {
-		return p.asm.Standalone(line, end, p.out)
+		err = p.asm.Standalone(line, end, p.out)
+	} else {
+		err = p.asm.Add(line, end, now, p.out)
 	}
-	return p.asm.Add(line, end, now, p.out)
+	if cap(p.scratch) > 64<<10 {
+		p.scratch = nil // do not pin a big decode buffer after a long line
+	}
+	return err
 }
 
 // Flush emits the pending multi-line event now.
