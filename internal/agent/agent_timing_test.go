@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -159,4 +160,42 @@ func BenchmarkAgentPipeline(b *testing.B) {
 	cpu := cpuTime() - cpu0
 	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
 	b.ReportMetric(float64(size)*float64(b.N)/(1<<20)/cpu.Seconds(), "MiB/cpu-s")
+}
+
+// BenchmarkIdleFiles follows 1,000 small files (publish_multi_logs) and
+// reports the heap held per idle followed file once they are read.
+func BenchmarkIdleFiles(b *testing.B) {
+	const files = 1000
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		for f := 0; f < files; f++ {
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%04d.log", f)), []byte("one line\n"), 0o644)
+		}
+		src := testSource(filepath.Join(dir, "*.log"))
+		src.PublishMultiLogs = true
+		sink := &countingSink{}
+		opts := testOptions(b.TempDir(), sink, src)
+		opts.PollInterval = time.Second
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		a, err := New(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		for sink.n.Load() < files {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/files, "heap-B/file")
+		b.ReportMetric(float64(runtime.NumGoroutine())/files, "goroutines/file")
+		cancel()
+		<-done
+	}
 }
