@@ -206,8 +206,13 @@ func (p *Pipeline) PutBatch(ctx context.Context, dst Destination, evs []Event) (
 		return 0, err
 	}
 	n := 0
+	var ev Event
+	prepared := false
 	for n < len(evs) {
-		ev := p.prepare(evs[n])
+		if !prepared {
+			ev = p.prepare(evs[n])
+		}
+		prepared = false
 		d.mu.Lock()
 		for !d.tryAddLocked(&ev) {
 			ch := p.space()
@@ -229,14 +234,12 @@ func (p *Pipeline) PutBatch(ctx context.Context, dst Destination, evs []Event) (
 		for n < len(evs) {
 			ev = p.prepare(evs[n])
 			if !d.tryAddLocked(&ev) {
+				prepared = true // wait for room with the lock released
 				break
 			}
 			n++
 		}
 		d.mu.Unlock()
-		if n < len(evs) {
-			continue
-		}
 	}
 	return n, nil
 }
@@ -655,7 +658,10 @@ func (d *dest) closeLocked() bool {
 	if len(d.inflight) >= p.opts.Concurrency {
 		return false
 	}
-	if p.ctx.Err() != nil {
+	// Holding p.mu (read) orders this wg.Add before Close's Wait.
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed || p.ctx.Err() != nil {
 		return false
 	}
 	b.seq = d.nextSeq
