@@ -79,6 +79,7 @@ report.pdf, manifest.json) for one month. Flags:`)
 	prev := fs.String("prev", "", "previous period's report directory (default: found beside --out)")
 	reportDate := fs.String("report-date", "", "report date printed in the header, YYYY-MM-DD (default: left blank)")
 	noPDF := fs.Bool("no-pdf", false, "do not print report.pdf")
+	pdfRenderer := fs.String("pdf-renderer", "auto", "auto (headless Chromium if found, else built-in with a Hangul TTF), chromium or go")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,7 +134,7 @@ report.pdf, manifest.json) for one month. Flags:`)
 	}
 	res, err := review.Run(ctx, review.Options{
 		Period: *period, Policy: pol, PolicySource: polSrc, Read: read, Mode: *mode, OutDir: *out, PrevDir: *prev,
-		Lang: *lang, ToolVersion: Version, ReportDate: *reportDate, Progress: stderr, NoPDF: *noPDF,
+		Lang: *lang, ToolVersion: Version, ReportDate: *reportDate, Progress: stderr, NoPDF: *noPDF, PDFRenderer: *pdfRenderer,
 	})
 	if err != nil {
 		return err

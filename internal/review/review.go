@@ -55,8 +55,11 @@ type Options struct {
 	Progress io.Writer
 	// NoPDF skips the PDF rendering.
 	NoPDF bool
-	// PDF renders report.html to report.pdf; nil uses headless Chromium.
+	// PDF renders report.html to report.pdf; nil chooses by PDFRenderer.
 	PDF func(ctx context.Context, htmlPath, pdfPath string) error
+	// PDFRenderer is "auto" (headless Chromium when found, else the pure-Go
+	// renderer with a Hangul TTF), "chromium" or "go".
+	PDFRenderer string
 }
 
 // Outcome is what a review produced.
@@ -549,12 +552,8 @@ func write(ctx context.Context, opt Options, rep *report.Report, cov []check.Sou
 	if opt.NoPDF {
 		out.PDFErr = errors.New("pdf disabled")
 	} else {
-		render := opt.PDF
-		if render == nil {
-			render = report.PrintPDF
-		}
 		logf(opt.Progress, "review: printing %s", evidence.ReportPDF)
-		out.PDFErr = render(ctx, filepath.Join(opt.OutDir, evidence.ReportHTML), pdfPath)
+		out.PDFErr = renderPDF(ctx, opt, rep, pdfPath)
 		if out.PDFErr == nil {
 			if err := syncFile(pdfPath); err != nil {
 				return nil, err
@@ -580,6 +579,36 @@ func write(ctx context.Context, opt Options, rep *report.Report, cov []check.Sou
 		return nil, err
 	}
 	return out, nil
+}
+
+func renderPDF(ctx context.Context, opt Options, rep *report.Report, pdfPath string) error {
+	htmlPath := filepath.Join(opt.OutDir, evidence.ReportHTML)
+	if opt.PDF != nil {
+		return opt.PDF(ctx, htmlPath, pdfPath)
+	}
+	goPDF := func() error {
+		font, err := report.FindFont(opt.Lang)
+		if err != nil {
+			return err
+		}
+		return rep.WritePDF(opt.Lang, font, pdfPath)
+	}
+	switch opt.PDFRenderer {
+	case "go":
+		return goPDF()
+	case "chromium":
+		return report.PrintPDF(ctx, htmlPath, pdfPath)
+	case "", "auto":
+		err := report.PrintPDF(ctx, htmlPath, pdfPath)
+		if errors.Is(err, report.ErrNoPDFRenderer) {
+			if gerr := goPDF(); gerr != nil {
+				return fmt.Errorf("%w; pure-Go fallback: %w", err, gerr)
+			}
+			return nil
+		}
+		return err
+	}
+	return fmt.Errorf("review: pdf renderer %q is not auto, chromium or go", opt.PDFRenderer)
 }
 
 func syncFile(path string) error {
