@@ -119,21 +119,27 @@ func freePort(t *testing.T) int {
 // logwarden and checks AWS's answers, then runs it against moto_server too and
 // compares the normalized answers step by step.
 func TestBoto3AndDifferentialMoto(t *testing.T) {
+	t.Parallel()
 	py := needBoto3(t)
 	ts := startServer(t, Options{})
+	motoPath, motoErr := exec.LookPath("moto_server")
+	var motoCmd *exec.Cmd
+	port := freePort(t)
+	if motoErr == nil {
+		// Start moto now: it takes seconds to boot while logwarden runs the sequence.
+		motoCmd = exec.Command(motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+		motoCmd.Env = peerEnv(t)
+		if err := motoCmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			motoCmd.Process.Kill()
+			motoCmd.Wait()
+		})
+	}
 	lw := runSequence(t, py, ts.url)
 	checkLogwardenSequence(t, lw)
-	moto := testutil.Peer(t, "moto_server", "pip install 'moto[server]'")
-	port := freePort(t)
-	cmd := exec.Command(moto, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = peerEnv(t)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
+	testutil.Peer(t, "moto_server", "pip install 'moto[server]'")
 	motoURL := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -174,6 +180,7 @@ func TestBoto3AndDifferentialMoto(t *testing.T) {
 
 // TestAWSCLI drives logwarden with the AWS CLI (v1 or v2).
 func TestAWSCLI(t *testing.T) {
+	t.Parallel()
 	awsBin := testutil.Peer(t, "aws", "apt-get install awscli")
 	ts := startServer(t, Options{})
 	env := peerEnv(t)
