@@ -57,6 +57,7 @@ func BenchmarkPipeline(b *testing.B) {
 			batch := make([]Event, 64)
 			b.SetBytes(int64(len(benchLine)))
 			b.ReportAllocs()
+			start := cpuTime()
 			b.ResetTimer()
 			switch mode {
 			case "Put":
@@ -84,6 +85,7 @@ func BenchmarkPipeline(b *testing.B) {
 				b.Fatalf("last ack %d, want %d", acker.last, b.N)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/event")
 			_ = p.Close(ctx)
 		})
 	}
