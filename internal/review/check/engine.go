@@ -102,8 +102,38 @@ type Engine struct {
 
 	hosts    map[string]bool
 	lastHost string
+	hostStr  string
+	hostID   uint32
+
+	// sudoCount counts every sudo command; only those a rule lists are kept.
+	sudoCount int
 
 	issues []Issue
+
+	// cmdMemo caches the classification of commands (sudo and cron
+	// commands repeat); bounded by maxCmdMemo.
+	cmdMemo map[string]cmdClass
+}
+
+type cmdClass struct {
+	suspicious string
+	wipe       bool
+}
+
+// maxCmdMemo bounds the command classification cache.
+const maxCmdMemo = 1 << 14
+
+// classifyCmd returns the suspicious substring of cmd (or "") and whether
+// it wipes logs, memoised.
+func (e *Engine) classifyCmd(cmd string) cmdClass {
+	if c, ok := e.cmdMemo[cmd]; ok {
+		return c
+	}
+	c := cmdClass{suspicious: e.suspiciousScan(cmd), wipe: isLogWipe(cmd)}
+	if len(e.cmdMemo) < maxCmdMemo {
+		e.cmdMemo[strings.Clone(cmd)] = c
+	}
+	return c
 }
 
 // Issue is an integrity problem of an input found by the reader (zeroed
@@ -159,6 +189,7 @@ func New(p *policy.Policy, start, end time.Time) *Engine {
 		kindCount: map[parse.Kind]int64{},
 		lastlog:   map[string]time.Time{},
 		hosts:     map[string]bool{},
+		cmdMemo:   map[string]cmdClass{},
 	}
 	loc := p.Location()
 	for d := start.In(loc); d.Before(end); d = d.AddDate(0, 0, 1) {
@@ -302,12 +333,15 @@ func (e *Engine) Add(r *parse.Record) {
 	if k == kOther {
 		return
 	}
+	if r.Host != e.hostStr || e.hostID == 0 {
+		e.hostID, e.hostStr = e.intern(r.Host), e.strs[e.intern(r.Host)]
+	}
 	x := rec{
 		t:     r.Time.UnixNano(),
 		line:  r.Line,
 		off:   r.Offset,
 		src:   fi,
-		host:  e.intern(r.Host),
+		host:  e.hostID,
 		user:  e.intern(r.User),
 		ip:    e.intern(r.SrcIP),
 		pid:   int32(r.PID),
@@ -335,11 +369,6 @@ func (e *Engine) Add(r *parse.Record) {
 	case kCronEdit:
 		x.arg = e.intern(r.Detail)
 		x.target = e.intern(r.TargetUser)
-	case kLoginOK, kLoginFail:
-		x.aux = e.intern(r.Method)
-		if r.TTY != "" && x.aux == 0 {
-			x.aux = e.intern(r.TTY)
-		}
 	case kLogout:
 		x.aux = e.intern(r.TTY)
 	}
@@ -390,6 +419,11 @@ func (e *Engine) classify(r *parse.Record) (kind, uint8) {
 		}
 		return kSuFail, fl
 	case parse.KindSudoCommand:
+		e.sudoCount++
+		c := e.classifyCmd(r.Command)
+		if c.suspicious == "" && !c.wipe && !e.unapprovedSudo(r.User) {
+			return kOther, 0
+		}
 		return kSudoOK, fl
 	case parse.KindSudoAuthFailure:
 		return kSudoAuthFail, fl
@@ -433,7 +467,9 @@ func (e *Engine) classify(r *parse.Record) (kind, uint8) {
 }
 
 // suspicious returns the first policy high-risk substring in cmd, or "".
-func (e *Engine) suspicious(cmd string) string {
+func (e *Engine) suspicious(cmd string) string { return e.classifyCmd(cmd).suspicious }
+
+func (e *Engine) suspiciousScan(cmd string) string {
 	if cmd == "" {
 		return ""
 	}
@@ -708,4 +744,18 @@ func (e *Engine) Days() []string {
 		out = append(out, d.Format("2006-01-02"))
 	}
 	return out
+}
+
+// unapprovedSudo reports a sudo user outside approved_admin_accounts (only
+// when the policy lists them).
+func (e *Engine) unapprovedSudo(user string) bool {
+	if len(e.pol.ApprovedAdminAccounts) == 0 {
+		return false
+	}
+	for _, a := range e.pol.ApprovedAdminAccounts {
+		if a == user {
+			return false
+		}
+	}
+	return true
 }

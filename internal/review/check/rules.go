@@ -202,23 +202,32 @@ func (j *judge) r02() Result {
 	keep := func(x rec) bool { return (isFail(x) || x.kind == kInvalidUser) && x.ip != 0 && x.user != 0 }
 	g, order := j.groupBy(keep, ipOf)
 	examined := 0
+	var counts []int32
 	for _, k := range order {
 		idx := g[k]
 		examined += len(idx)
-		counts := map[uint32]int{}
-		l, best, blo, bhi := 0, 0, 0, 0
+		// counts is indexed by interned user id and shared across IPs:
+		// every increment is undone before the next IP.
+		if len(counts) < len(j.e.strs) {
+			counts = make([]int32, len(j.e.strs))
+		}
+		l, best, blo, bhi, distinct := 0, 0, 0, 0, 0
 		for ri := range idx {
-			counts[j.e.evs[idx[ri]].user]++
+			if counts[j.e.evs[idx[ri]].user]++; counts[j.e.evs[idx[ri]].user] == 1 {
+				distinct++
+			}
 			for j.e.evs[idx[ri]].t-j.e.evs[idx[l]].t >= w {
-				u := j.e.evs[idx[l]].user
-				if counts[u]--; counts[u] == 0 {
-					delete(counts, u)
+				if counts[j.e.evs[idx[l]].user]--; counts[j.e.evs[idx[l]].user] == 0 {
+					distinct--
 				}
 				l++
 			}
-			if len(counts) > best {
-				best, blo, bhi = len(counts), l, ri+1
+			if distinct > best {
+				best, blo, bhi = distinct, l, ri+1
 			}
+		}
+		for _, i := range idx[l:] {
+			counts[j.e.evs[i].user] = 0
 		}
 		if best < t.SprayDistinctUsers {
 			continue
@@ -549,7 +558,6 @@ func (j *judge) r07() Result {
 	for i, x := range j.e.evs {
 		switch x.kind {
 		case kSudoOK:
-			nOK++
 			cmd := j.s(x.arg)
 			if s := j.e.suspicious(cmd); s != "" {
 				nRisky++
@@ -591,6 +599,7 @@ func (j *judge) r07() Result {
 		}
 		r.Items = append(r.Items, j.item("R07", k.sev, j.s(k.host), u+"|"+what, idx, sum))
 	}
+	nOK = j.e.sudoCount
 	r.Examined = nOK + nDenied + nAuth
 	r.Counts = map[string]int{"sudo_commands": nOK, "sudo_denied": nDenied, "sudo_auth_failures": nAuth, "high_risk_commands": nRisky}
 	return finish(r)
@@ -816,7 +825,7 @@ func (j *judge) r10() Result {
 			dropIdx = append(dropIdx, i)
 		case kSudoOK, kCronCmd:
 			cmd := j.s(x.arg)
-			if isLogWipe(cmd) {
+			if j.e.classifyCmd(cmd).wipe {
 				wipes++
 				r.Items = append(r.Items, j.item("R10", SevFinding, j.s(x.host), "wipe:"+j.s(x.user), []int{i}, Text{
 					fmt.Sprintf("%s: 로그 삭제·변조 명령: %s", j.s(x.user), cmd),
