@@ -83,6 +83,12 @@ const DefaultRotateGrace = 2 * time.Second
 // what was handed over before the final checkpoints are written.
 const DefaultStopTimeout = 15 * time.Second
 
+// DefaultNotifyPollInterval is how often a file whose directory is watched
+// by inotify is still checked (why: notifications wake the tailer at once;
+// this slow poll is the safety net, and it keeps thousands of idle files
+// from costing thousands of wake-ups a second).
+const DefaultNotifyPollInterval = 2 * time.Second
+
 // DefaultFDReleaseAfter is how long a hand-over may block before a
 // backpressure_mode "fd_release" source closes its file (the CloudWatch
 // Agent's 3 s).
@@ -127,6 +133,8 @@ type Options struct {
 	CheckpointInterval time.Duration
 	// MaxEventBytes: default (and at most) decode.MaxEventBytes; tests lower it.
 	MaxEventBytes int
+	// NotifyPollInterval: default DefaultNotifyPollInterval (never below PollInterval).
+	NotifyPollInterval time.Duration
 	// FDReleaseAfter: default DefaultFDReleaseAfter.
 	FDReleaseAfter time.Duration
 	// DisableNotify turns off the inotify fast path (polling only).
@@ -212,6 +220,8 @@ func New(opts Options) (*Agent, error) {
 	setDefault(&opts.StopTimeout, DefaultStopTimeout)
 	setDefault(&opts.CheckpointInterval, checkpoint.DefaultSaveInterval)
 	setDefault(&opts.FDReleaseAfter, DefaultFDReleaseAfter)
+	setDefault(&opts.NotifyPollInterval, DefaultNotifyPollInterval)
+	opts.NotifyPollInterval = max(opts.NotifyPollInterval, opts.PollInterval)
 	if opts.MaxEventBytes <= 0 || opts.MaxEventBytes > decode.MaxEventBytes {
 		opts.MaxEventBytes = decode.MaxEventBytes
 	}
@@ -435,17 +445,15 @@ func (a *Agent) consider(src *source, m tail.Match) {
 	}
 	a.byDir[t.dir][t] = struct{}{}
 	a.mu.Unlock()
-	a.watchDir(t.dir)
+	t.watched = a.watchDir(t.dir)
 	a.wg.Add(1)
 	go t.run()
 }
 
 // watchDir adds dir to the fast path, if there is one. A directory that
 // cannot be watched (missing yet, too many watches) is left to polling.
-func (a *Agent) watchDir(dir string) {
-	if a.watcher != nil {
-		_ = a.watcher.Add(dir)
-	}
+func (a *Agent) watchDir(dir string) bool {
+	return a.watcher != nil && a.watcher.Add(dir) == nil
 }
 
 // watchLoop turns notifications into a rescan (entries changed) and into

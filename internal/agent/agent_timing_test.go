@@ -163,7 +163,8 @@ func BenchmarkAgentPipeline(b *testing.B) {
 }
 
 // BenchmarkIdleFiles follows 1,000 small files (publish_multi_logs) and
-// reports the heap held per idle followed file once they are read.
+// reports the heap held per idle followed file once they are read, and the
+// CPU share the idle agent then uses (polls, rescans).
 func BenchmarkIdleFiles(b *testing.B) {
 	const files = 1000
 	for i := 0; i < b.N; i++ {
@@ -175,7 +176,7 @@ func BenchmarkIdleFiles(b *testing.B) {
 		src.PublishMultiLogs = true
 		sink := &countingSink{}
 		opts := testOptions(b.TempDir(), sink, src)
-		opts.PollInterval = time.Second
+		opts.PollInterval, opts.ScanInterval = DefaultPollInterval, DefaultScanInterval
 		runtime.GC()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -195,6 +196,10 @@ func BenchmarkIdleFiles(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/files, "heap-B/file")
 		b.ReportMetric(float64(runtime.NumGoroutine())/files, "goroutines/file")
+		// Idle cost: CPU used over two seconds with nothing to read.
+		c0 := cpuTime()
+		time.Sleep(2 * time.Second)
+		b.ReportMetric(100*(cpuTime()-c0).Seconds()/2, "idle-cpu-%")
 		cancel()
 		<-done
 	}

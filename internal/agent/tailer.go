@@ -29,6 +29,8 @@ type tailer struct {
 	dir  string // filepath.Dir(path), for notifications
 	dest pipeline.Destination
 	wake chan struct{}
+	// watched: the file's directory is watched, so a slower poll suffices.
+	watched bool
 
 	stopAtEOF atomic.Bool
 
@@ -293,7 +295,7 @@ func (t *tailer) run() {
 			}
 			return
 		}
-		timer.Reset(t.a.opts.PollInterval)
+		timer.Reset(t.idleWait())
 		select {
 		case <-timer.C:
 		case <-t.wake:
@@ -301,6 +303,21 @@ func (t *tailer) run() {
 		case <-t.a.stopCh:
 		}
 	}
+}
+
+// idleWait is how long to sleep at EOF: the poll interval (slower when
+// notifications cover the file), cut short when a pending multi-line event
+// is due.
+func (t *tailer) idleWait() time.Duration {
+	d := t.a.opts.PollInterval
+	if t.watched {
+		d = t.a.opts.NotifyPollInterval
+	}
+	if ok, since := t.proc.PendingSince(); ok {
+		due := t.a.opts.MultiLineFlush - time.Since(since)
+		d = max(min(d, due), time.Millisecond)
+	}
+	return d
 }
 
 // stop hands over the pending multi-line event at shutdown. An unterminated

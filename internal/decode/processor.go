@@ -144,6 +144,9 @@ func (p *Processor) FlushIfQuiet(now time.Time, quiet time.Duration, emit EmitFu
 	return nil
 }
 
+// PendingSince reports whether a multi-line event is waiting and when its last line arrived.
+func (p *Processor) PendingSince() (bool, time.Time) { return p.asm.Pending() }
+
 // Pending reports whether a multi-line event is waiting.
 func (p *Processor) Pending() bool {
 	ok, _ := p.asm.Pending()
