@@ -440,12 +440,22 @@ func (a *Agent) consider(src *source, m tail.Match) {
 		}
 	}
 	a.active[k] = t
-	if a.byDir[t.dir] == nil {
-		a.byDir[t.dir] = map[*tailer]struct{}{}
+	dirs := []string{t.dir}
+	if real, err := filepath.EvalSymlinks(t.path); err == nil && filepath.Dir(real) != t.dir {
+		dirs = append(dirs, filepath.Dir(real)) // appends to a symlink's target show up there
 	}
-	a.byDir[t.dir][t] = struct{}{}
+	t.dirs = dirs
+	for _, d := range dirs {
+		if a.byDir[d] == nil {
+			a.byDir[d] = map[*tailer]struct{}{}
+		}
+		a.byDir[d][t] = struct{}{}
+	}
 	a.mu.Unlock()
-	t.watched = a.watchDir(t.dir)
+	t.watched = true
+	for _, d := range dirs {
+		t.watched = a.watchDir(d) && t.watched
+	}
 	a.wg.Add(1)
 	go t.run()
 }
@@ -516,10 +526,12 @@ func (a *Agent) done(t *tailer) {
 	if a.active[activeKey{t.src.idx, t.path}] == t {
 		delete(a.active, activeKey{t.src.idx, t.path})
 	}
-	if m := a.byDir[t.dir]; m != nil {
-		delete(m, t)
-		if len(m) == 0 {
-			delete(a.byDir, t.dir)
+	for _, d := range t.dirs {
+		if m := a.byDir[d]; m != nil {
+			delete(m, t)
+			if len(m) == 0 {
+				delete(a.byDir, d)
+			}
 		}
 	}
 	a.mu.Unlock()

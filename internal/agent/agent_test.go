@@ -975,3 +975,22 @@ func TestAgent_ResumeAcrossStreamRename(t *testing.T) {
 		t.Errorf("stream = %q", r[0].dest.Stream)
 	}
 }
+
+// TestAgent_NotifySymlinkTarget: appends to a symlink's target in another
+// directory are noticed by notification, not only by the slow poll.
+func TestAgent_NotifySymlinkTarget(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	target := filepath.Join(data, "real.log")
+	appendLines(t, target, "one")
+	path := filepath.Join(dir, "current.log")
+	os.Symlink(target, path)
+	sink := newSink()
+	opts := testOptions(t.TempDir(), sink, testSource(path))
+	opts.PollInterval, opts.NotifyPollInterval, opts.ScanInterval = time.Hour, time.Hour, time.Hour
+	h := start(t, opts)
+	h.waitCount(1) // the quiet flush sends "one"
+	appendLines(t, target, "two", "three")
+	waitFor(t, "appends to the target, by notification", 3*time.Second, func() bool { return sink.count() == 3 })
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"one", "two", "three"})
+}

@@ -26,7 +26,8 @@ type tailer struct {
 	a    *Agent
 	src  *source
 	path string
-	dir  string // filepath.Dir(path), for notifications
+	dir  string   // filepath.Dir(path)
+	dirs []string // directories whose notifications wake the tailer (dir, and a symlink target's)
 	dest pipeline.Destination
 	wake chan struct{}
 	// watched: the file's directory is watched, so a slower poll suffices.
