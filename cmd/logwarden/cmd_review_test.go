@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fixtureRoot is the RHEL host tree the review package's tests use.
+const fixtureRoot = "../../internal/review/testdata/rhel-kst"
+
+func runCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestReview_PolicyPrint(t *testing.T) {
+	for _, tt := range []struct{ lang, want string }{{"ko", "// 업무시간"}, {"en", "// business hours"}} {
+		out, _, err := runCmd(t, "review", "policy", "print", "--lang", tt.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, tt.want) || !strings.Contains(out, `"brute_force_notice": 5`) {
+			t.Errorf("policy print --lang %s lacks %q:\n%.400s", tt.lang, tt.want, out)
+		}
+	}
+	// What policy print writes is a valid --policy file.
+	out, _, _ := runCmd(t, "review", "policy", "print")
+	pf := filepath.Join(t.TempDir(), "policy.json")
+	os.WriteFile(pf, []byte(strings.Replace(out, `"brute_force_notice": 5`, `"brute_force_notice": 0`, 1)), 0o644)
+	_, _, err := runCmd(t, "review", "policy", "print", "--policy", pf)
+	if err == nil || !strings.Contains(err.Error(), "thresholds.brute_force_notice") {
+		t.Errorf("bad policy error = %v, want it to name thresholds.brute_force_notice", err)
+	}
+}
+
+func TestReview_RunAckVerify(t *testing.T) {
+	if _, err := os.Stat(fixtureRoot); err != nil {
+		t.Skipf("fixture tree missing: %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "2026-11")
+	out, stderr, err := runCmd(t, "review", "--period", "2026-11", "--root", fixtureRoot, "--out", dir, "--no-pdf", "--lang", "en")
+	if err != nil {
+		t.Fatalf("review: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "LR-2026-11-") || !strings.Contains(stderr, "review: reading var/log/secure") {
+		t.Errorf("stdout %q / stderr %q", out, stderr)
+	}
+	for _, f := range []string{"report.json", "report.md", "report.html", "manifest.json", "manifest.sha256"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	if out, _, err := runCmd(t, "review", "verify", dir); err != nil || !strings.Contains(out, "verified") {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, "review", "ack", dir, "--role", "감독", "--name", "x"); err == nil {
+		t.Errorf("ack accepted an unknown role")
+	}
+	if out, _, err := runCmd(t, "review", "ack", dir, "--role", "검토", "--name", "김검토", "--comment", "확인함"); err != nil || !strings.Contains(out, "sign-off 1") {
+		t.Fatalf("ack: %v %s", err, out)
+	}
+	if out, _, err := runCmd(t, "review", "verify", dir); err != nil || !strings.Contains(out, "검토 김검토") {
+		t.Fatalf("verify after ack: %v\n%s", err, out)
+	}
+	html := filepath.Join(dir, "report.html")
+	b, _ := os.ReadFile(html)
+	os.WriteFile(html, append(b, ' '), 0o644)
+	out, _, err = runCmd(t, "review", "verify", dir)
+	if err == nil || !strings.Contains(out, "FAIL report.html") {
+		t.Fatalf("verify of a changed report.html: err %v\n%s", err, out)
+	}
+	if code := exitCode(err, &bytes.Buffer{}); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+}
+
+func TestReview_Usage(t *testing.T) {
+	for _, args := range [][]string{
+		{"review"},
+		{"review", "--period", "2026-13", "--out", "x"},
+		{"review", "--period", "2026-11", "--out", "x", "--lang", "jp"},
+		{"review", "--period", "2026-11", "--out", "x", "--source", "ftp"},
+		{"review", "verify"},
+	} {
+		_, _, err := runCmd(t, args...)
+		var ue usageError
+		if err == nil || !asUsage(err, &ue) {
+			t.Errorf("%v: err = %v, want a usage error", args, err)
+		}
+	}
+}
+
+func asUsage(err error, ue *usageError) bool {
+	u, ok := err.(usageError)
+	if ok {
+		*ue = u
+	}
+	return ok
+}
