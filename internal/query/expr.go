@@ -209,7 +209,7 @@ const (
 // cond is one comparison: subject OP value.
 type cond struct {
 	path  []pathElem // JSON patterns: the selector
-	field string     // space-delimited patterns: the field name
+	field string     // space-delimited patterns: the field name; JSON: the selector text
 	op    opKind
 	vk    valueKind
 	glob  glob

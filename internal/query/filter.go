@@ -278,3 +278,44 @@ func requiredLiterals(e *expr, out []string) []string {
 	}
 	return out
 }
+
+// Extract reports whether message matches and, when it does, the values
+// the pattern names, keyed as TestMetricFilter's extractedValues are: for
+// a space-delimited pattern every named field as "$name"; for a JSON
+// pattern every selector the pattern uses ("$.a.b") that holds a string,
+// number, boolean or null. Other patterns extract nothing.
+func (f *Filter) Extract(message string) (map[string]string, bool) {
+	if !f.Match(message) {
+		return nil, false
+	}
+	out := make(map[string]string)
+	switch f.kind {
+	case kindSpace:
+		fields := splitFields(message, nil)
+		at := make([]int, len(f.space.slots))
+		f.space.assign(message, fields, at)
+		for i, sl := range f.space.slots {
+			if !sl.ellipsis {
+				fs := fields[at[i]]
+				out["$"+sl.name] = message[fs.start:fs.end]
+			}
+		}
+	case kindJSON:
+		extractJSON(f.json, message, out)
+	}
+	return out, true
+}
+
+func extractJSON(e *expr, msg string, out map[string]string) {
+	if e.op != 'c' {
+		extractJSON(e.l, msg, out)
+		extractJSON(e.r, msg, out)
+		return
+	}
+	v := jsonLookup(msg, e.c.path)
+	if v.kind == sNull {
+		out[e.c.field] = "null"
+	} else if s, ok := v.str(); ok {
+		out[e.c.field] = s
+	}
+}

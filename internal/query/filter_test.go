@@ -410,3 +410,32 @@ func TestMatch_NoAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestFilter_Extract(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, msg string
+		want         string // fmt.Sprint of the map, or "no match"
+	}{
+		{"[ip, user, username, timestamp, request, status_code = 4*, bytes]", clf,
+			"map[$bytes:1534 $ip:127.0.0.1 $request:GET /apache_pb.html HTTP/1.0 $status_code:404 $timestamp:10/Oct/2000:13:25:15 -0700 $user:- $username:frank]"},
+		{"[..., status = 4* || status = 5*, bytes]", clf, "map[$bytes:1534 $status:404]"},
+		{"[a, ..., b = x, ...]", "1 2 x 3 x", "map[$a:1 $b:x]"},
+		{"[..., bytes > 5000]", clf, "no match"},
+		{`{ $.latency > 10 && ($.user.id = 1 || $.SomeObject IS NULL) && $.user NOT EXISTS }`, jsonCloudTrail, "no match"},
+		{`{ $.latency > 10 && ($.user.id = 1 || $.SomeObject IS NULL) && $.flag IS TRUE && $.user.name = "*" }`, jsonCloudTrail,
+			`map[$.SomeObject:null $.flag:true $.latency:20 $.user.id:1 $.user.name:"Jo" é]`},
+		{"ERROR", "ERROR x", "map[]"},
+	} {
+		f, err := CompileFilter(tc.pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "no match"
+		if m, ok := f.Extract(tc.msg); ok {
+			got = fmt.Sprint(m)
+		}
+		if got != tc.want {
+			t.Errorf("Extract(%q) = %s, want %s", tc.pattern, got, tc.want)
+		}
+	}
+}

@@ -34,6 +34,9 @@ func FuzzCompileFilter(f *testing.F) {
 		if b := flt.MatchBytes([]byte(message)); b != got {
 			t.Fatalf("Match=%v MatchBytes=%v for %q on %q", got, b, pattern, message)
 		}
+		if _, ok := flt.Extract(message); ok != got {
+			t.Fatalf("Extract ok=%v but Match=%v for %q on %q", ok, got, pattern, message)
+		}
 		// The literal pre-check only ever skips work.
 		switch flt.kind {
 		case kindJSON:

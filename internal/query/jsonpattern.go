@@ -50,6 +50,7 @@ func parseSelector(lx *lexer, c *cond) error {
 		return lx.errf("expected a selector starting with \"$.\", found %q", s)
 	}
 	c.path = make([]pathElem, 0, 4)
+	c.field = s
 	i := 1
 	for i < len(s) {
 		switch s[i] {

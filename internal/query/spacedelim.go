@@ -169,7 +169,12 @@ func evalField(e *expr, v string) bool {
 // field, in order, and each "..." takes any number of fields.
 func (p *spacePattern) match(m string) bool {
 	var buf [maxStackFields]fieldSpan
-	fields := splitFields(m, buf[:0])
+	return p.assign(m, splitFields(m, buf[:0]), nil)
+}
+
+// assign matches the fields of m against the slots. When at is not nil
+// (len(p.slots) long) it receives the field index each slot took.
+func (p *spacePattern) assign(m string, fields []fieldSpan, at []int) bool {
 	slots := p.slots
 	si, fi := 0, 0
 	star, starF := -1, 0 // last "..." seen and the field it resumes from
@@ -182,6 +187,9 @@ func (p *spacePattern) match(m string) bool {
 		if si < len(slots) {
 			f := fields[fi]
 			if slots[si].matchField(m[f.start:f.end]) {
+				if at != nil {
+					at[si] = fi
+				}
 				si++
 				fi++
 				continue
