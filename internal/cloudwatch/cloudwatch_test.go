@@ -30,7 +30,7 @@ func TestClient_PutLogEvents(t *testing.T) {
 	}{
 		{"gzip", CompressionGzip, true},
 		{"none", CompressionNone, false},
-		{"auto on loopback", CompressionAuto, false},
+		{"auto, not AWS", CompressionAuto, false},
 	}
 	events := []Event{
 		{Timestamp: 1_700_000_000_000, Message: `héllo "q" <tag>`},
@@ -329,19 +329,21 @@ func TestNew_Region(t *testing.T) {
 	}
 }
 
-func TestIsLoopbackURL(t *testing.T) {
+func TestIsAWSEndpoint(t *testing.T) {
 	tests := map[string]bool{
-		"http://127.0.0.1:4586":                true,
-		"http://localhost:1/":                  true,
-		"http://[::1]:80/x":                    true,
-		"https://logs.us-east-1.amazonaws.com": false,
-		"":                                     false,
-		"http://10.0.0.1:4586":                 false,
-		"http://127.example.com":               false,
+		"":                                     true,
+		"https://logs.us-east-1.amazonaws.com": true,
+		"logs.cn-north-1.amazonaws.com.cn":     true,
+		"https://logs.us-east-1.api.aws:443/":  true,
+		"https://vpce-1a2b.logs.ap-northeast-2.vpce.amazonaws.com": true,
+		"http://127.0.0.1:4586":             false,
+		"http://[::1]:80/x":                 false,
+		"http://logs.example.com":           false,
+		"http://amazonaws.com.evil.example": false,
 	}
 	for u, want := range tests {
-		if got := isLoopbackURL(u); got != want {
-			t.Errorf("isLoopbackURL(%q) = %v, want %v", u, got, want)
+		if got := isAWSEndpoint(u); got != want {
+			t.Errorf("isAWSEndpoint(%q) = %v, want %v", u, got, want)
 		}
 	}
 }
