@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,7 @@ func main() {
 	filterEvents := flag.Int("filter-events", 1_000_000, "events stored for the filter benchmark")
 	motoBin := flag.String("moto", "moto_server", "moto_server program (empty to skip)")
 	keep := flag.String("data", "", "data directory (default: a temporary one, removed)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the logwarden ingestion phase to this file")
 	flag.Parse()
 	dir := *keep
 	if dir == "" {
@@ -69,7 +71,17 @@ func main() {
 	lwURL := "http://" + <-addrc
 
 	fmt.Printf("PutLogEvents: %d clients, batches of %d events of ~150 bytes, %s per target\n", clients, batchSize, *dur)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+	}
 	lw := ingest(lwURL, "/bench/ingest", *dur)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	fmt.Printf("  logwarden    %9.0f events/s  %7.1f MiB/s  (%d events, every batch fsynced)\n", lw.rate(), lw.mib(), lw.events)
 	if *motoBin != "" {
 		if url, stop, err := startMoto(*motoBin); err != nil {

@@ -28,9 +28,9 @@ const (
 	maxGetEvents = 10_000
 	// maxPageBytes bounds a page of events (1 MB).
 	maxPageBytes = 1_048_576
-	// maxFilterScan is how many events one FilterLogEvents call examines before
+	// maxFilterScan is how many events of each stream one FilterLogEvents call examines before
 	// it returns a partial page with a nextToken.
-	maxFilterScan = 5_000_000
+	maxFilterScan = 2_000_000
 	// maxFilterPattern is the longest filter pattern.
 	maxFilterPattern = 1024
 	// maxStreamNames is the most logStreamNames of FilterLogEvents.

@@ -1,10 +1,13 @@
 package store
 
 import (
-	"container/heap"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -167,8 +170,8 @@ type FilterQuery struct {
 	// After resumes after this position.
 	After *FilterPosition
 	// Limit is the maximum number of matching events, MaxBytes their size as in
-	// GetQuery, MaxScan the number of events examined before the call returns
-	// with a cursor (0 = no bound).
+	// GetQuery, MaxScan the number of events examined per stream before the
+	// call returns with a cursor (0 = no bound).
 	Limit, MaxBytes, MaxScan int
 	// Match reports whether a message is wanted; nil takes every event. The
 	// string is only valid during the call.
@@ -180,43 +183,6 @@ type FilterResult struct {
 	Events []StoredEvent
 	// Next is where to resume; nil when the search is complete.
 	Next *FilterPosition
-}
-
-type filterCursor struct {
-	it   *pebble.Iterator
-	name string
-	sid  uint64
-	pos  FilterPosition
-	val  []byte // message of the current event
-}
-
-type cursorHeap []*filterCursor
-
-func (h cursorHeap) Len() int           { return len(h) }
-func (h cursorHeap) Less(i, j int) bool { return h[i].pos.less(h[j].pos) }
-func (h cursorHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *cursorHeap) Push(x any)        { *h = append(*h, x.(*filterCursor)) }
-func (h *cursorHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// load decodes the iterator's current event into c; false at the end.
-func (c *filterCursor) load() bool {
-	for c.it.Valid() {
-		_, _, ts, seq, ok := decodeEventKey(c.it.Key())
-		v := c.it.Value()
-		ing, n := binary.Uvarint(v)
-		if ok && n > 0 {
-			c.pos = FilterPosition{Timestamp: ts, Ingestion: int64(ing), StreamID: c.sid, Seq: seq}
-			c.val = v[n:]
-			return true
-		}
-		c.it.Next()
-	}
-	return false
 }
 
 // Filter returns matching events across streams, interleaved by (timestamp,
@@ -236,59 +202,38 @@ func (s *Store) Filter(groupName string, q FilterQuery) (FilterResult, error) {
 	if q.After != nil && q.After.Timestamp > lo {
 		lo = q.After.Timestamp
 	}
-	var streams []*stream
-	s.mu.RLock()
-	if len(q.Streams) > 0 {
-		for _, n := range q.Streams {
-			if st, ok := g.streams[n]; ok {
-				streams = append(streams, st)
-			}
-		}
-	} else {
-		for n, st := range g.streams {
-			if len(n) >= len(q.Prefix) && n[:len(q.Prefix)] == q.Prefix {
-				streams = append(streams, st)
-			}
-		}
-	}
-	s.mu.RUnlock()
 	var res FilterResult
 	if lo > hi {
 		return res, nil
 	}
-	h := make(cursorHeap, 0, len(streams))
-	defer func() {
-		for _, c := range h {
-			c.it.Close()
-		}
-	}()
-	for _, st := range streams {
+	type target struct {
+		name string
+		sid  uint64
+	}
+	var targets []target
+	s.mu.RLock()
+	pick := func(st *stream) {
 		st.mu.Lock()
 		empty := st.rec.NextSeq == 1 || st.rec.Last < lo || st.rec.First > hi
 		st.mu.Unlock()
-		if empty {
-			continue
+		if !empty {
+			targets = append(targets, target{st.name, st.rec.ID})
 		}
-		lower := eventKey(g.info.ID, st.rec.ID, lo, 0)
-		upper := eventKey(g.info.ID, st.rec.ID, hi+1, 0)
-		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-		if err != nil {
-			return res, fmt.Errorf("read events: %w", err)
-		}
-		c := &filterCursor{it: it, name: st.name, sid: st.rec.ID}
-		it.First()
-		if q.After != nil {
-			for c.load() && !q.After.less(c.pos) {
-				it.Next()
+	}
+	if len(q.Streams) > 0 {
+		for _, n := range q.Streams {
+			if st, ok := g.streams[n]; ok {
+				pick(st)
 			}
 		}
-		if !c.load() {
-			it.Close()
-			continue
+	} else {
+		for n, st := range g.streams {
+			if strings.HasPrefix(n, q.Prefix) {
+				pick(st)
+			}
 		}
-		h = append(h, c)
 	}
-	heap.Init(&h)
+	s.mu.RUnlock()
 	limit := q.Limit
 	if limit <= 0 {
 		limit = math.MaxInt
@@ -297,38 +242,105 @@ func (s *Store) Filter(groupName string, q FilterQuery) (FilterResult, error) {
 	if maxBytes <= 0 {
 		maxBytes = math.MaxInt
 	}
-	size, scanned := 0, 0
-	for len(h) > 0 {
-		if len(res.Events) >= limit || (q.MaxScan > 0 && scanned >= q.MaxScan) {
-			p := h[0].pos
-			// Resume just before the next unexamined event.
-			res.Next = &FilterPosition{Timestamp: p.Timestamp, Ingestion: p.Ingestion, StreamID: p.StreamID, Seq: p.Seq - 1}
-			if p.Seq == 0 {
-				res.Next = nil
-			}
-			break
+	// Scan the streams in parallel; each stops after limit matches (or
+	// maxBytes, or MaxScan examined events) and reports how far it got.
+	scans := make([]streamScan, len(targets))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			scans[i] = s.scanStream(g.info.ID, t.name, t.sid, lo, hi, q.After, limit, maxBytes, q.MaxScan, q.Match)
+		}()
+	}
+	wg.Wait()
+	var all []StoredEvent
+	var cutoff *FilterPosition
+	for i := range scans {
+		sc := &scans[i]
+		if sc.err != nil {
+			return res, sc.err
 		}
-		c := h[0]
-		scanned++
-		msg := unsafe.String(unsafe.SliceData(c.val), len(c.val))
-		if q.Match == nil || q.Match(msg) {
-			n := len(c.val) + EventOverhead
-			if len(res.Events) > 0 && size+n > maxBytes {
-				p := c.pos
-				res.Next = &FilterPosition{Timestamp: p.Timestamp, Ingestion: p.Ingestion, StreamID: p.StreamID, Seq: p.Seq - 1}
-				break
-			}
-			size += n
-			res.Events = append(res.Events, StoredEvent{Stream: c.name, Timestamp: c.pos.Timestamp,
-				IngestionTime: c.pos.Ingestion, Seq: c.pos.Seq, StreamID: c.sid, Message: string(c.val)})
-		}
-		c.it.Next()
-		if c.load() {
-			heap.Fix(&h, 0)
-		} else {
-			c.it.Close()
-			heap.Pop(&h)
+		all = append(all, sc.matches...)
+		if !sc.exhausted && (cutoff == nil || sc.frontier.less(*cutoff)) {
+			f := sc.frontier
+			cutoff = &f
 		}
 	}
+	sort.Slice(all, func(i, j int) bool { return posOf(&all[i]).less(posOf(&all[j])) })
+	size := 0
+	for i := range all {
+		e := &all[i]
+		p := posOf(e)
+		if cutoff != nil && cutoff.less(p) {
+			break
+		}
+		n := len(e.Message) + EventOverhead
+		if len(res.Events) >= limit || (len(res.Events) > 0 && size+n > maxBytes) {
+			last := posOf(&res.Events[len(res.Events)-1])
+			res.Next = &last
+			return res, nil
+		}
+		size += n
+		res.Events = append(res.Events, *e)
+	}
+	res.Next = cutoff
 	return res, nil
+}
+
+func posOf(e *StoredEvent) FilterPosition {
+	return FilterPosition{Timestamp: e.Timestamp, Ingestion: e.IngestionTime, StreamID: e.StreamID, Seq: e.Seq}
+}
+
+// streamScan is one stream's part of a Filter.
+type streamScan struct {
+	matches   []StoredEvent
+	exhausted bool           // the stream's range was read to its end
+	frontier  FilterPosition // the last event examined
+	err       error
+}
+
+func (s *Store) scanStream(gid uint64, name string, sid uint64, lo, hi int64, after *FilterPosition,
+	limit, maxBytes, maxScan int, match func(string) bool) (sc streamScan) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: eventKey(gid, sid, lo, 0), UpperBound: eventKey(gid, sid, hi+1, 0)})
+	if err != nil {
+		sc.err = fmt.Errorf("read events: %w", err)
+		return sc
+	}
+	defer it.Close()
+	scanned, size := 0, 0
+	for ok := it.First(); ok; ok = it.Next() {
+		_, _, ts, seq, kok := decodeEventKey(it.Key())
+		v := it.Value()
+		ing, n := binary.Uvarint(v)
+		if !kok || n <= 0 {
+			continue
+		}
+		pos := FilterPosition{Timestamp: ts, Ingestion: int64(ing), StreamID: sid, Seq: seq}
+		if after != nil && !after.less(pos) {
+			continue
+		}
+		sc.frontier = pos
+		scanned++
+		msg := v[n:]
+		if match == nil || match(unsafe.String(unsafe.SliceData(msg), len(msg))) {
+			sc.matches = append(sc.matches, StoredEvent{Stream: name, Timestamp: ts, IngestionTime: int64(ing),
+				Seq: seq, StreamID: sid, Message: string(msg)})
+			size += len(msg) + EventOverhead
+			if len(sc.matches) >= limit || size >= maxBytes {
+				return sc
+			}
+		}
+		if maxScan > 0 && scanned >= maxScan {
+			return sc
+		}
+	}
+	if err := it.Error(); err != nil {
+		sc.err = fmt.Errorf("read events: %w", err)
+		return sc
+	}
+	sc.exhausted = true
+	return sc
 }

@@ -174,8 +174,15 @@ func TestFilterInterleavesAndResumes(t *testing.T) {
 	}
 	res, err = s.Filter("g", FilterQuery{Streams: []string{"b", "c"}, MaxScan: 2})
 	mustNil(t, err)
-	if len(res.Events) != 2 || res.Next == nil {
+	// Each stream examines 2 events (b2 b5, c3 c6); only b2 c3 b5 are known
+	// complete, and the next page resumes after b5.
+	if len(res.Events) != 3 || res.Next == nil || res.Events[2].Message != "b5" {
 		t.Fatalf("scan bound: %+v", res)
+	}
+	res, err = s.Filter("g", FilterQuery{Streams: []string{"b", "c"}, After: res.Next})
+	mustNil(t, err)
+	if len(res.Events) != 3 || res.Events[0].Message != "c6 ERROR" || res.Next != nil {
+		t.Fatalf("resume after scan bound: %+v", res)
 	}
 }
 
