@@ -43,6 +43,8 @@ const (
 	batchSize = 1000
 	// needle appears in a few events only, for the selective filter.
 	needle = "NEEDLE-7f3a9c"
+	// msgPool is the number of distinct messages each writer cycles through.
+	msgPool = 200_000
 )
 
 func main() {
@@ -190,15 +192,21 @@ func run(url, group string, stop func(sent int64) bool) result {
 			defer wg.Done()
 			c := client(url)
 			r := rand.New(rand.NewPCG(uint64(w), 42))
+			// Messages are made before the clock runs; the needle lands in
+			// about one event in 200,000.
+			msgs := make([]string, msgPool)
+			for i := range msgs {
+				msgs[i] = message(r, w, i)
+				if r.IntN(200_000) == 0 {
+					msgs[i] += " " + needle
+				}
+			}
 			evs := make([]types.InputLogEvent, batchSize)
 			for b := 0; !stop(events.Load()); b++ {
 				now := time.Now().UnixMilli()
 				var n int64
 				for i := range evs {
-					m := message(r, w, b*batchSize+i)
-					if r.IntN(200_000) == 0 {
-						m += " " + needle
-					}
+					m := msgs[(b*batchSize+i)%msgPool]
 					n += int64(len(m))
 					evs[i] = types.InputLogEvent{Timestamp: aws.Int64(now), Message: aws.String(m)}
 				}

@@ -44,6 +44,18 @@ func decodePutLogEvents(body []byte) (*putLogEventsIn, *APIError) {
 	return in, nil
 }
 
+// special marks the bytes that end a plain run inside a JSON string.
+var special = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 type jdec struct {
 	b   []byte
 	i   int
@@ -95,11 +107,7 @@ func (d *jdec) str(dst []byte) ([]byte, bool) {
 	}
 	for {
 		start := d.i
-		for d.i < len(d.b) {
-			c := d.b[d.i]
-			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
-				break
-			}
+		for d.i < len(d.b) && !special[d.b[d.i]] {
 			d.i++
 		}
 		dst = append(dst, d.b[start:d.i]...)
