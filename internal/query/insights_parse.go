@@ -453,8 +453,8 @@ func (p *iparser) parseAlias(def string) (string, error) {
 	return t.text, nil
 }
 
-// parseColumns parses "expr [as name], ..." up to the end of the command
-// (or the keyword by when stopAtBy).
+// parseColumns parses "expr [as name], ..." up to the end of the command.
+// Without allowExpr only plain field names are accepted, without aliases.
 func (p *iparser) parseColumns(cmd string, allowExpr bool) ([]column, error) {
 	var cols []column
 	for {

@@ -428,3 +428,49 @@ func BenchmarkInsights(b *testing.B) {
 		})
 	}
 }
+
+// Sample queries in the style of the Logs Insights documentation must all
+// parse and run.
+func TestParseInsights_SampleQueries(t *testing.T) {
+	for _, src := range []string{
+		"fields @timestamp, @message | sort @timestamp desc | limit 25",
+		"stats count(*) by @logStream | limit 100",
+		"fields @timestamp, @message | filter @message like /Exception/ | stats count(*) as exceptionCount by bin(1h) | sort exceptionCount desc",
+		`parse @message "user=*, method:*, latency := *" as @user, @method, @latency | stats avg(@latency) by @method, @user`,
+		"fields @timestamp, @message | filter @message not like /healthcheck/",
+		"stats count_distinct(srcAddr) as numSrc by dstAddr | sort numSrc desc | limit 10",
+		`fields @timestamp, @message | parse @message "[*] *" as loggingType, loggingMessage | filter loggingType = "ERROR" | display loggingMessage`,
+		"stats sum(packets) as packetsTransferred by srcAddr, dstAddr | sort packetsTransferred desc | limit 15",
+		"filter @type = \"REPORT\" | stats avg(@duration), max(@duration), min(@duration) by bin(5m)",
+		"fields @timestamp, @message, @logStream, @log | filter (range>3000 and accountId=123456789012) | sort @timestamp desc | limit 20",
+		"fields `foo-bar` | filter `foo-bar` = 1",
+		"filter @`aws.tag.aws:cloudformation:stack-name` = \"my-stack\"",
+		"FIELDS @message | LIMIT 5",
+		"filter statusCode in [300,400,500] | fields statusCode",
+		"filter fullName not in [\"Jane Doe\", \"John Doe\"]",
+		"filter @message =~ /(?i)error/ and not ispresent(ignored) | stats earliest(@timestamp), latest(@message)",
+		"fields strlen(@message) as len, toupper(@logStream) | sort len desc",
+		"stats pct(latency, 99) as p99, stddev(latency) by bin(1d)",
+		"fields datefloor(@timestamp, 1h) as hour | stats count(*) by hour",
+	} {
+		q, err := ParseInsights(src)
+		if err != nil {
+			t.Errorf("ParseInsights(%q): %v", src, err)
+			continue
+		}
+		q.Run(slices.Values(testEvents()))
+	}
+	// And the parsed field of the user=... sample really is extracted.
+	q, err := ParseInsights(`parse @message "user=*, method:*, latency := *" as @user, @method, @latency | stats avg(@latency) as avg by @method, @user`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := q.Run(slices.Values([]Event{
+		{Timestamp: t0, Message: "user=kim, method:GET, latency := 10"},
+		{Timestamp: t0 + 1, Message: "user=kim, method:GET, latency := 30"},
+		{Timestamp: t0 + 2, Message: "user=lee, method:PUT, latency := 5"},
+	}))
+	if got, want := render(rows), "@method=GET @user=kim avg=20\n@method=PUT @user=lee avg=5\n"; got != want {
+		t.Errorf("rows:\n%s\nwant:\n%s", got, want)
+	}
+}
