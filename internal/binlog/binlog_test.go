@@ -482,3 +482,73 @@ func TestLastlogTool(t *testing.T) {
 		t.Fatalf("lastlog read our file as:\n%s", out)
 	}
 }
+
+func TestFollower(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "wtmp")
+	recs := sampleWtmp()
+	if err := os.WriteFile(p, encodeAll(recs[:3], LayoutX86_64), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fl := &Follower{Path: p}
+	var lines []string
+	emit := func(b []byte) error { lines = append(lines, string(b)); return nil }
+	if n, err := fl.Poll(emit); err != nil || n != 3 {
+		t.Fatalf("first poll: %d %v", n, err)
+	}
+	if n, err := fl.Poll(emit); err != nil || n != 0 {
+		t.Fatalf("idle poll: %d %v", n, err)
+	}
+	// append two records and half of a third (being written)
+	fh, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	fh.Write(encodeAll(recs[3:5], LayoutX86_64))
+	fh.Write(EncodeUtmp(recs[5], LayoutX86_64)[:100])
+	fh.Close()
+	if n, err := fl.Poll(emit); err != nil || n != 2 || fl.State.Offset != 5*384 {
+		t.Fatalf("append poll: %d %v offset %d", n, err, fl.State.Offset)
+	}
+	// a failing ship is retried
+	boom := errors.New("ship failed")
+	fh, _ = os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	fh.Write(EncodeUtmp(recs[5], LayoutX86_64)[100:])
+	fh.Close()
+	if _, err := fl.Poll(func([]byte) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("want ship error, got %v", err)
+	}
+	if n, err := fl.Poll(emit); err != nil || n != 1 {
+		t.Fatalf("retry poll: %d %v", n, err)
+	}
+	// rotation: a new file at the same path starts over
+	os.Rename(p, p+".1")
+	os.WriteFile(p, encodeAll(recs[6:7], LayoutX86_64), 0o644)
+	if n, err := fl.Poll(emit); err != nil || n != 1 {
+		t.Fatalf("rotated poll: %d %v", n, err)
+	}
+	if len(lines) != 7 || !strings.Contains(lines[6], `"type":"NEW_TIME"`) || !strings.Contains(lines[3], `"user":"carol"`) {
+		t.Fatalf("lines:\n%s", strings.Join(lines, "\n"))
+	}
+	// lastlog: only changed entries are shipped
+	ll := filepath.Join(dir, "lastlog")
+	write := func(uid uint32, at string) {
+		fh, _ := os.OpenFile(ll, os.O_CREATE|os.O_WRONLY, 0o644)
+		fh.WriteAt(EncodeLastlog(Lastlog{Time: ts(at), Line: "pts/0", Host: "203.0.113.5"}, LastlogX86_64), int64(uid)*292)
+		fh.Close()
+	}
+	write(0, "2026-11-01T00:00:00Z")
+	write(1000, "2026-11-02T00:00:00Z")
+	lf := &Follower{Path: ll}
+	var got []string
+	if n, err := lf.Poll(func(b []byte) error { got = append(got, string(b)); return nil }); err != nil || n != 2 {
+		t.Fatalf("lastlog poll: %d %v", n, err)
+	}
+	write(1000, "2026-11-03T00:00:00Z")
+	if n, err := lf.Poll(func(b []byte) error { got = append(got, string(b)); return nil }); err != nil || n != 1 || !strings.Contains(got[2], `"uid":1000`) {
+		t.Fatalf("lastlog change: %d %v %v", n, err, got)
+	}
+	// garbage is refused
+	txt := filepath.Join(dir, "btmp")
+	os.WriteFile(txt, []byte(strings.Repeat("plain text, not btmp\n", 50)), 0o644)
+	if _, err := (&Follower{Path: txt}).Poll(emit); !errors.Is(err, ErrUnknownFile) {
+		t.Fatalf("text btmp: %v", err)
+	}
+}
