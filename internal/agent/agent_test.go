@@ -314,7 +314,7 @@ func TestAgent_Delete(t *testing.T) {
 	// Written to the deleted (still open) file: must be drained.
 	w.WriteString(strings.Join(lines("a", 50, 80), "\n") + "\n")
 	h.waitCount(80)
-	time.Sleep(300 * time.Millisecond) // drained, acknowledged, released
+	waitFor(t, "the drained file to be released", waitLong, func() bool { return len(h.a.store.Entries()) == 0 })
 	h.stop()
 	assertExactly(t, sink.messages(), lines("a", 0, 80))
 	st, err := checkpoint.Open(state, checkpoint.Options{})
