@@ -215,6 +215,12 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 		}
 		eng.AddSource(in.Source)
 		eng.SetClass(in.Source, in.Class)
+		if m := in.MissingRotations; len(m) > 0 {
+			eng.AddIssue(check.Issue{Source: in.Source, Severity: check.SevFinding, Summary: check.Text{
+				Ko: fmt.Sprintf("%s: 순환(rotation) 파일 누락: %s", in.Source, strings.Join(m, ", ")),
+				En: fmt.Sprintf("%s: rotated files missing from the chain: %s", in.Source, strings.Join(m, ", ")),
+			}})
+		}
 		if t := in.Tamper; t != nil {
 			sev := check.SevNotice
 			if t.Empty > 0 || t.TrailingBytes > 0 {

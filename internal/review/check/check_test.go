@@ -80,6 +80,11 @@ func TestChecks(t *testing.T) {
 			"R01", Pass, 0, map[string]int{"failures": 4}},
 		{"R01 notice", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 5, time.Minute) },
 			"R01", Notice, 1, map[string]int{"failures": 5, "source_ips": 1}},
+		{"R01 repeated line counts", nil, func(b *rb) []parse.Record {
+			out := burst(b, 2, 3, "198.51.100.7", 1, time.Minute)
+			out[0].Repeat = 5
+			return out
+		}, "R01", Notice, 1, map[string]int{"failures": 5}},
 		{"R01 spread out stays pass", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 30, 3*time.Minute) },
 			"R01", Pass, 0, nil},
 		{"R01 finding in window", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 20, 10*time.Second) },

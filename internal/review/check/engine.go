@@ -373,7 +373,17 @@ func (e *Engine) Add(r *parse.Record) {
 		x.aux = e.intern(r.TTY)
 	}
 	e.evs = append(e.evs, x)
+	// One line may stand for several identical events ("message repeated N
+	// times", "PAM N more authentication failures"): failures count N times.
+	if r.Repeat > 1 && (k == kLoginFail || k == kInvalidUser) {
+		for i := 1; i < min(r.Repeat, maxRepeat); i++ {
+			e.evs = append(e.evs, x)
+		}
+	}
 }
+
+// maxRepeat caps how many events one repeated line expands to.
+const maxRepeat = 1000
 
 // classify maps a parse kind to the engine's kind; kOther means "coverage only".
 func (e *Engine) classify(r *parse.Record) (kind, uint8) {

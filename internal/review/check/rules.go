@@ -30,11 +30,15 @@ func (j *judge) item(rule string, sev Severity, host, subject string, idx []int,
 		it.First = j.time(j.e.evs[idx[0]])
 		it.Last = j.time(j.e.evs[idx[len(idx)-1]])
 	}
-	for i, k := range idx {
-		if i == MaxRefs {
+	for _, k := range idx {
+		if len(it.Evidence) == MaxRefs {
 			break
 		}
-		it.Evidence = append(it.Evidence, j.ref(j.e.evs[k]))
+		ref := j.ref(j.e.evs[k])
+		if n := len(it.Evidence); n > 0 && it.Evidence[n-1] == ref {
+			continue // a repeated line counts several times but is one line
+		}
+		it.Evidence = append(it.Evidence, ref)
 	}
 	return it
 }

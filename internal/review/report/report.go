@@ -139,6 +139,9 @@ type Input struct {
 	Tamper *BinaryTells `json:"tamper,omitempty"`
 	// Class is the log kind (auth, syslog, ...), when the reader knows it.
 	Class string `json:"class,omitempty"`
+	// MissingRotations names rotated files expected in this log's chain
+	// but absent (a deleted week of logs).
+	MissingRotations []string `json:"missing_rotations,omitempty"`
 }
 
 // BinaryTells are the signs that a utmp-format file was edited: zeroed
