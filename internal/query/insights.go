@@ -112,8 +112,8 @@ func (q *Query) plan() {
 			for _, c := range st.stats.by {
 				add(c.name)
 			}
-			for _, a := range st.stats.aggs {
-				add(a.name)
+			for _, c := range st.stats.outs {
+				add(c.name)
 			}
 		case stParse:
 			for _, n := range st.parse.names {
@@ -136,7 +136,8 @@ func (q *Query) plan() {
 type record struct {
 	ev     *Event
 	vals   map[string]ival
-	isJSON int8 // message is a JSON object: 0 unknown, 1 yes, -1 no
+	aggs   []ival // stats rows: the aggregate results
+	isJSON int8   // message is a JSON object: 0 unknown, 1 yes, -1 no
 }
 
 func (r *record) set(name string, v ival) {
@@ -583,12 +584,15 @@ func (s *aggState) result(spec *aggSpec) ival {
 func (a *aggregator) rows() []*record {
 	out := make([]*record, 0, len(a.order))
 	for _, g := range a.order {
-		r := &record{vals: make(map[string]ival, len(a.spec.by)+len(a.spec.aggs))}
+		r := &record{vals: make(map[string]ival, len(a.spec.by)+len(a.spec.outs)), aggs: make([]ival, len(a.spec.aggs))}
 		for i, c := range a.spec.by {
 			r.vals[c.name] = g.keys[i]
 		}
 		for i := range a.spec.aggs {
-			r.vals[a.spec.aggs[i].name] = g.states[i].result(&a.spec.aggs[i])
+			r.aggs[i] = g.states[i].result(&a.spec.aggs[i])
+		}
+		for _, c := range a.spec.outs {
+			r.vals[c.name] = c.x.eval(r)
 		}
 		out = append(out, r)
 	}

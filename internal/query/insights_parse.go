@@ -31,17 +31,28 @@ type sortKey struct {
 	desc bool
 }
 
-// aggSpec is one aggregate of a stats command.
+// aggSpec is one aggregate function call of a stats command.
 type aggSpec struct {
-	fn   string // count count_distinct sum avg min max pct stddev earliest latest
-	arg  node   // nil for count(*)
-	pct  float64
-	name string
+	fn  string // count count_distinct sum avg min max pct stddev earliest latest
+	arg node   // nil for count(*)
+	pct float64
 }
 
 type statsSpec struct {
-	aggs []aggSpec
+	aggs []aggSpec // every aggregate call, in order
+	outs []column  // output columns: expressions over aggregates
 	by   []column
+}
+
+// aggRefNode stands for the result of aggregate i in a stats output
+// expression such as sum(bytes) / count(*).
+type aggRefNode struct{ i int }
+
+func (n *aggRefNode) eval(r *record) ival {
+	if n.i < len(r.aggs) {
+		return r.aggs[n.i]
+	}
+	return ival{}
 }
 
 // parseSpec is "parse field "glob" as a, b" or "parse field /(?<a>re)/".
@@ -72,9 +83,11 @@ var aggregateFuncs = map[string]bool{
 }
 
 type iparser struct {
-	src  string
-	toks []itoken
-	i    int
+	src     string
+	toks    []itoken
+	i       int
+	stats   *statsSpec // the stats command being parsed: aggregates allowed
+	inStats bool       // inside a stats command, even where aggregates are not allowed
 }
 
 func (p *iparser) peek() itoken { return p.toks[p.i] }
@@ -412,7 +425,7 @@ func (p *iparser) parseCall(name itoken) (node, error) {
 		return &dateRoundNode{x: x, d: d, ceil: fn == "dateceil"}, p.expectPunct(")")
 	}
 	if aggregateFuncs[fn] {
-		return nil, p.errf(name, "aggregate function %s() is only allowed in stats", fn)
+		return p.parseAggregate(name, fn)
 	}
 	sf, ok := scalarFuncs[fn]
 	if !ok {
@@ -487,53 +500,31 @@ func (p *iparser) parseColumns(cmd string, allowExpr bool) ([]column, error) {
 
 func (p *iparser) parseStats() (*statsSpec, error) {
 	s := &statsSpec{}
+	p.stats, p.inStats = s, true
+	defer func() { p.stats, p.inStats = nil, false }()
 	for {
-		from := p.i
-		t := p.next()
-		fn := strings.ToLower(t.text)
-		if t.kind != iIdent || !aggregateFuncs[fn] || !p.isPunct("(") {
-			return nil, p.errf(t, "expected an aggregate function (count, count_distinct, sum, avg, min, max, pct, stddev, earliest, latest), found %s", describeTok(t))
+		if p.atEnd() || p.isKw("by") {
+			return nil, p.errf(p.peek(), "stats needs an aggregate function (count, count_distinct, sum, avg, min, max, pct, stddev, earliest, latest), found %s", describeTok(p.peek()))
 		}
-		a := aggSpec{fn: fn}
-		p.next() // (
-		switch {
-		case fn == "count" && (p.isPunct("*") || p.isPunct(")")):
-			if p.isPunct("*") {
-				p.next()
-			}
-		default:
-			x, err := p.parseOr()
-			if err != nil {
-				return nil, err
-			}
-			a.arg = x
-			if fn == "pct" {
-				if err := p.expectPunct(","); err != nil {
-					return nil, err
-				}
-				nt := p.next()
-				n, err := strconv.ParseFloat(nt.text, 64)
-				if nt.kind != iNumber || err != nil || n < 0 || n > 100 {
-					return nil, p.errf(nt, "pct() needs a percentile between 0 and 100, found %s", describeTok(nt))
-				}
-				a.pct = n
-			}
-		}
-		if err := p.expectPunct(")"); err != nil {
+		from, before := p.i, len(s.aggs)
+		x, err := p.parseOr()
+		if err != nil {
 			return nil, err
+		}
+		if len(s.aggs) == before {
+			return nil, p.errf(p.toks[from], "%s has no aggregate function; stats needs one, such as count(*)", strconv.Quote(p.text(from)))
 		}
 		name, err := p.parseAlias(p.text(from))
 		if err != nil {
 			return nil, err
 		}
-		a.name = name
-		s.aggs = append(s.aggs, a)
-		if p.isPunct(",") {
-			p.next()
-			continue
+		s.outs = append(s.outs, column{name: name, x: x})
+		if !p.isPunct(",") {
+			break
 		}
-		break
+		p.next()
 	}
+	p.stats = nil // by takes no aggregates
 	if p.isKw("by") {
 		p.next()
 		cols, err := p.parseColumns("stats by", true)
@@ -700,4 +691,47 @@ func (p *iparser) parseCommand() (stage, error) {
 		return stage{}, p.errf(p.peek(), "unexpected %s; separate commands with |", describeTok(p.peek()))
 	}
 	return st, nil
+}
+
+// parseAggregate parses an aggregate call such as count(*), sum(x) or
+// pct(x, 95) after its name, inside stats.
+func (p *iparser) parseAggregate(name itoken, fn string) (node, error) {
+	s := p.stats
+	if s == nil && p.inStats {
+		return nil, p.errf(name, "aggregate function %s() cannot be nested in another or used after by", fn)
+	}
+	if s == nil {
+		return nil, p.errf(name, "aggregate function %s() is only allowed in stats", fn)
+	}
+	p.stats = nil // no aggregate inside an aggregate
+	defer func() { p.stats = s }()
+	a := aggSpec{fn: fn}
+	p.next() // (
+	if fn == "count" && (p.isPunct("*") || p.isPunct(")")) {
+		if p.isPunct("*") {
+			p.next()
+		}
+	} else {
+		x, err := p.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		a.arg = x
+		if fn == "pct" {
+			if err := p.expectPunct(","); err != nil {
+				return nil, err
+			}
+			nt := p.next()
+			n, err := strconv.ParseFloat(nt.text, 64)
+			if nt.kind != iNumber || err != nil || n < 0 || n > 100 {
+				return nil, p.errf(nt, "pct() needs a percentile between 0 and 100, found %s", describeTok(nt))
+			}
+			a.pct = n
+		}
+	}
+	if err := p.expectPunct(")"); err != nil {
+		return nil, err
+	}
+	s.aggs = append(s.aggs, a)
+	return &aggRefNode{i: len(s.aggs) - 1}, nil
 }

@@ -170,6 +170,12 @@ func TestInsights_Run(t *testing.T) {
 			matched: 8,
 		},
 		{
+			name:    "arithmetic over aggregates",
+			query:   "filter ispresent(latency) | stats sum(latency) / count(*) as mean, max(latency) - min(latency) as spread, count(*) * 2 by user | sort user asc",
+			want:    "user=kim mean=46 spread=68 count(*) * 2=4\nuser=lee mean=340 spread=0 count(*) * 2=2\nuser=park mean=1000.5 spread=0 count(*) * 2=2\n",
+			matched: 4,
+		},
+		{
 			name:    "two stats commands",
 			query:   "stats count(*) as n by user | stats sum(n) as events, count(*) as users",
 			want:    "events=8 users=4\n", // the non-JSON events form the group with no user
@@ -314,6 +320,9 @@ var insightsErrorQueries = []string{
 	"stats",
 	"stats foo(x)",
 	"stats count(*) by",
+	"stats x + 1",
+	"stats sum(count(*))",
+	"stats count(*) by sum(x)",
 	"stats pct(x)",
 	"stats pct(x, 150)",
 	"stats sum(x",
