@@ -312,7 +312,7 @@ func (a *Agent) StatePath() string { return a.store.Path() }
 
 // Run follows the files until ctx ends. Then it stops reading, hands over
 // pending multi-line events, flushes the Sink (bounded by StopTimeout),
-// writes the final checkpoints and returns.
+// writes the final checkpoints and returns. Run is called once per Agent.
 func (a *Agent) Run(ctx context.Context) error {
 	storeCtx, stopStore := context.WithCancel(context.WithoutCancel(ctx))
 	storeDone := make(chan error, 1)
@@ -327,9 +327,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		} else {
 			a.watcher = w
 			defer w.Close()
-			for _, src := range a.sources {
-				a.watchDir(src.glob.Root())
-			}
 			go a.watchLoop(w)
 		}
 	}
@@ -386,6 +383,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // scan evaluates every source's glob and starts tailers for new files.
 func (a *Agent) scan() {
 	for _, src := range a.sources {
+		a.watchDir(src.glob.Root()) // once it exists (the watcher ignores repeats)
 		paths := src.glob.ScanPaths()
 		kept := paths[:0]
 		for _, p := range paths {

@@ -994,3 +994,20 @@ func TestAgent_NotifySymlinkTarget(t *testing.T) {
 	h.stop()
 	assertExactly(t, sink.messages(), []string{"one", "two", "three"})
 }
+
+// TestAgent_DirectoryCreatedLater: the glob's directory does not exist at
+// start; files in it are found once it does, by polling and then by notification.
+func TestAgent_DirectoryCreatedLater(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "later")
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(filepath.Join(dir, "*.log"))))
+	time.Sleep(50 * time.Millisecond)
+	os.Mkdir(dir, 0o755)
+	appendLines(t, filepath.Join(dir, "a.log"), "a1")
+	h.waitCount(1)
+	appendLines(t, filepath.Join(dir, "b.log"), "b1")
+	h.waitCount(2)
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"a1", "b1"})
+}
