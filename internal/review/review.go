@@ -82,6 +82,13 @@ const MaxExtracts = 400
 // topIPs is how many source addresses the chart shows.
 const topIPs = 10
 
+// addBatch and addQueue size the hand-over from the reader to the engine:
+// records per batch and batches in flight (bounded memory).
+const (
+	addBatch = 1024
+	addQueue = 8
+)
+
 // progressEvery is how often (records) progress is printed.
 const progressEvery = 1_000_000
 
@@ -191,20 +198,48 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	if prev != nil && prev.rep.Baseline != nil {
 		eng.SetBaseline(prev.rep.Baseline)
 	}
+	// The checks engine runs beside the reader: records are copied into
+	// batches and handed to one consumer goroutine, so parsing and judging
+	// use two cores while the engine still sees the records in input order.
+	// (The reader reuses its *Record; the strings it points to stay valid.)
+	batches := make(chan []parse.Record, addQueue)
+	free := make(chan []parse.Record, addQueue+2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for b := range batches {
+			for i := range b {
+				eng.Add(&b[i])
+			}
+			free <- b[:0]
+		}
+	}()
 	var n int64
 	last := ""
+	cur := make([]parse.Record, 0, addBatch)
 	inputs, err := opt.Read(ctx, func(r *parse.Record) error {
 		if r.Source != last {
 			last = r.Source
 			logf(opt.Progress, "review: reading %s", last)
 		}
-		eng.Add(r)
+		cur = append(cur, *r)
+		if len(cur) == addBatch {
+			batches <- cur
+			select {
+			case cur = <-free:
+			default:
+				cur = make([]parse.Record, 0, addBatch)
+			}
+		}
 		n++
 		if n%progressEvery == 0 {
 			logf(opt.Progress, "review: %d records", n)
 		}
 		return nil
 	})
+	batches <- cur
+	close(batches)
+	<-done
 	if err != nil && !errors.Is(err, ErrStop) {
 		return nil, fmt.Errorf("read inputs: %w", err)
 	}
