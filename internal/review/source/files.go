@@ -575,46 +575,52 @@ func readFile(ctx context.Context, c Candidate, opts FileOptions, names map[uint
 	p := parse.NewParser(parse.Options{Zone: opts.Zone, Ref: ref, Source: c.Name})
 	var jfirst bool
 	boot := map[string]bool{}
-	var rec parse.Record // reused for every line: fn must not keep the pointer
-	err = eachLine(ctx, r, func(line []byte, n, off int64) error {
-		in.Stats.Lines++
-		var perr error
-		ok := true
-		switch c.Class {
-		case ClassJournal:
-			var ji parse.JournalInfo
-			rec, ji, perr = p.JournalLine(line, n, off)
-			if perr == nil {
-				if !jfirst {
-					in.CursorFirst, jfirst = ji.Cursor, true
+	// Lines are parsed on a second goroutine while fn (the checks) runs on
+	// this one: batches of records go through a small ring (see pipe).
+	pp := newPipe(ctx)
+	pt.fn = pp.commit
+	err = pp.run(fn, func() error {
+		return eachLine(pp.ctx, r, func(line []byte, n, off int64) error {
+			rec := pp.slot()
+			in.Stats.Lines++
+			var perr error
+			ok := true
+			switch c.Class {
+			case ClassJournal:
+				var ji parse.JournalInfo
+				*rec, ji, perr = p.JournalLine(line, n, off)
+				if perr == nil {
+					if !jfirst {
+						in.CursorFirst, jfirst = ji.Cursor, true
+					}
+					in.CursorLast = ji.Cursor
+					if ji.BootID != "" && !boot[ji.BootID] {
+						boot[ji.BootID] = true
+						in.BootIDs = append(in.BootIDs, ji.BootID)
+					}
 				}
-				in.CursorLast = ji.Cursor
-				if ji.BootID != "" && !boot[ji.BootID] {
-					boot[ji.BootID] = true
-					in.BootIDs = append(in.BootIDs, ji.BootID)
+			case ClassAudit:
+				*rec, perr = p.AuditLine(line, n, off)
+			case ClassSulog:
+				*rec, perr = p.SulogLine(line, n, off)
+			case ClassXferlog:
+				*rec, perr = p.XferlogLine(line, n, off)
+			default:
+				*rec, ok = p.Line(line, n, off)
+				if !ok && len(bytes.TrimSpace(line)) > 0 {
+					perr = errors.New("not a syslog line")
 				}
 			}
-		case ClassAudit:
-			rec, perr = p.AuditLine(line, n, off)
-		case ClassSulog:
-			rec, perr = p.SulogLine(line, n, off)
-		case ClassXferlog:
-			rec, perr = p.XferlogLine(line, n, off)
-		default:
-			rec, ok = p.Line(line, n, off)
-			if !ok && len(bytes.TrimSpace(line)) > 0 {
-				perr = errors.New("not a syslog line")
-			}
-		}
-		if perr != nil || !ok {
-			if len(bytes.TrimSpace(line)) == 0 {
+			if perr != nil || !ok {
+				if len(bytes.TrimSpace(line)) == 0 {
+					return nil
+				}
+				in.Stats.Unrecognised++
+				in.Stats.AddError(parse.ParseError{Source: c.Name, Line: n, Reason: perr.Error()})
 				return nil
 			}
-			in.Stats.Unrecognised++
-			in.Stats.AddError(parse.ParseError{Source: c.Name, Line: n, Reason: perr.Error()})
-			return nil
-		}
-		return pt.observe(&rec, int64(len(line))+1)
+			return pt.observe(rec, int64(len(line))+1)
+		})
 	})
 	if err != nil {
 		var pe *readError
@@ -638,6 +644,109 @@ func hashRest(f *os.File, h hash.Hash, in *Input) {
 		return
 	}
 	in.SHA256 = hex.EncodeToString(h.Sum(nil))
+}
+
+// pipeBatch is how many records travel together between the parsing
+// goroutine and the callback; pipeDepth how many batches are in flight.
+const (
+	pipeBatch = 512
+	pipeDepth = 4
+)
+
+type batch struct {
+	recs []parse.Record
+	n    int
+}
+
+// pipe runs a producer (read + parse + period filter) on its own goroutine
+// and delivers its records, in order, to fn on the caller's goroutine.
+// Records live in recycled batches, so fn must not keep the pointer.
+type pipe struct {
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+	cur    *batch
+	full   chan *batch
+	free   chan *batch
+}
+
+var errPipeStopped = errors.New("pipeline stopped")
+
+func newPipe(ctx context.Context) *pipe {
+	p := &pipe{parent: ctx, full: make(chan *batch, pipeDepth), free: make(chan *batch, pipeDepth+1)}
+	p.ctx, p.cancel = context.WithCancel(ctx)
+	for i := 0; i < pipeDepth; i++ {
+		p.free <- &batch{recs: make([]parse.Record, pipeBatch)}
+	}
+	p.cur = &batch{recs: make([]parse.Record, pipeBatch)}
+	return p
+}
+
+// slot is where the producer parses the next record.
+func (p *pipe) slot() *parse.Record { return &p.cur.recs[p.cur.n] }
+
+// commit keeps the record in the current slot (the producer's fn).
+func (p *pipe) commit(*parse.Record) error {
+	p.cur.n++
+	if p.cur.n == len(p.cur.recs) {
+		return p.flush()
+	}
+	return nil
+}
+
+func (p *pipe) flush() error {
+	if p.cur.n == 0 {
+		return nil
+	}
+	select {
+	case p.full <- p.cur:
+	case <-p.ctx.Done():
+		return errPipeStopped
+	}
+	select {
+	case p.cur = <-p.free:
+	case <-p.ctx.Done():
+		return errPipeStopped
+	}
+	p.cur.n = 0
+	return nil
+}
+
+// run starts produce and feeds fn until produce ends or fn fails; it
+// returns fn's error first, else produce's.
+func (p *pipe) run(fn func(*parse.Record) error, produce func() error) error {
+	var perr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(p.full)
+		perr = produce()
+		if perr == nil {
+			perr = p.flush()
+		}
+	}()
+	var ferr error
+	for b := range p.full {
+		if ferr == nil {
+			for i := 0; i < b.n; i++ {
+				if err := fn(&b.recs[i]); err != nil {
+					ferr = err
+					p.cancel() // stop the producer; keep draining until it closes full
+					break
+				}
+			}
+		}
+		p.free <- b
+	}
+	<-done
+	p.cancel()
+	if ferr != nil {
+		return ferr
+	}
+	if errors.Is(perr, errPipeStopped) {
+		return p.parent.Err() // only a cancelled parent stops the producer when fn did not fail
+	}
+	return perr
 }
 
 // readError marks an input read failure (as opposed to a callback error).

@@ -383,3 +383,31 @@ func TestDiscoverLiveHost(t *testing.T) {
 		}
 	}
 }
+
+func TestFilesCancel(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "auth.log")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parse.WriteSyntheticAuthLog(f, 4<<20, 3); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	_, err = Files(ctx, FileOptions{Root: root, Start: start, End: start.AddDate(0, 1, 0)}, func(*parse.Record) error {
+		if n++; n == 1000 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v after %d records", err, n)
+	}
+	if n > 1000+pipeBatch*(pipeDepth+2) {
+		t.Fatalf("%d records delivered after cancel", n-1000)
+	}
+}
