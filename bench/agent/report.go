@@ -107,7 +107,7 @@ func writeRatios(b *strings.Builder, rs []result) {
 	b.WriteString("Ratios (events/s: higher is better; CPU per line and RSS: lower is better):\n\n")
 	if cat != nil {
 		for _, r := range append(append([]result{}, agents...), peers...) {
-			fmt.Fprintf(b, "- %s: %.2f× cat's MiB/s, %.1f× cat's CPU-s\n", r.Name, r.mibps()/cat.mibps(), r.CPU.Seconds()/max(cat.CPU.Seconds(), 0.001))
+			fmt.Fprintf(b, "- %s: cat is %.0f× faster and uses %.0f× less CPU\n", r.Name, cat.mibps()/r.mibps(), r.CPU.Seconds()/max(cat.CPU.Seconds(), 0.001))
 		}
 	}
 	for _, a := range agents {
