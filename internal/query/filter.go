@@ -201,12 +201,16 @@ func (f *Filter) MatchBytes(message []byte) bool {
 }
 
 // Literals returns substrings that every matching message contains (the
-// plain terms of a term pattern), for use as a pre-filter such as a bloom
+// required terms of a term pattern, the literal text of the = conditions
+// of a space-delimited one), for use as a pre-filter such as a bloom
 // filter or an index skip. A nil result means no such guarantee is known.
 // The caller must not modify the returned slice.
 func (f *Filter) Literals() []string {
-	if f.kind == kindTerms {
+	switch f.kind {
+	case kindTerms:
 		return f.all
+	case kindSpace:
+		return f.required // fields are verbatim substrings of the message
 	}
 	return nil
 }

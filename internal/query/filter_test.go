@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -271,6 +272,7 @@ func TestFilter_Literals(t *testing.T) {
 		{"?a ?b", nil},
 		{"%ERROR%", nil},
 		{`{ $.a = "b" }`, nil},
+		{`[a = "x*yy", b != zz, c = 4* || c = 5*, d = %r%, ...]`, []string{"yy"}},
 	} {
 		f, err := CompileFilter(tc.pattern)
 		if err != nil {
@@ -436,6 +438,37 @@ func TestFilter_Extract(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("Extract(%q) = %s, want %s", tc.pattern, got, tc.want)
+		}
+	}
+}
+
+// A Filter and a Query are shared by concurrent requests.
+func TestConcurrentUse(t *testing.T) {
+	f, err := CompileFilter(`{ $.level = "ERROR" && $.latency > 100 }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ParseInsights("filter ispresent(user) | stats count(*) as n, avg(latency) by user | sort n desc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := q.Run(slices.Values(testEvents()))
+	done := make(chan string)
+	for range 4 {
+		go func() {
+			n := 0
+			for _, e := range testEvents() {
+				if f.Match(e.Message) {
+					n++
+				}
+			}
+			rows, _ := q.Run(slices.Values(testEvents()))
+			done <- fmt.Sprint(n, render(rows))
+		}()
+	}
+	for range 4 {
+		if got := <-done; got != fmt.Sprint(2, render(want)) {
+			t.Errorf("concurrent result %q", got)
 		}
 	}
 }
