@@ -133,7 +133,7 @@ report.pdf, manifest.json) for one month. Flags:`)
 		return err
 	}
 	res, err := review.Run(ctx, review.Options{
-		Period: *period, Policy: pol, PolicySource: polSrc, Read: read, Mode: *mode, OutDir: *out, PrevDir: *prev,
+		Period: *period, Policy: pol, PolicySource: polSrc, Read: read, Mode: *mode, Root: rootIf(*mode, *root), OutDir: *out, PrevDir: *prev,
 		Lang: *lang, ToolVersion: Version, ReportDate: *reportDate, Progress: stderr, NoPDF: *noPDF, PDFRenderer: *pdfRenderer,
 	})
 	if err != nil {
@@ -257,4 +257,12 @@ func runReviewVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "verified")
 	return nil
+}
+
+// rootIf returns root in files mode (the manifest records the host tree).
+func rootIf(mode, root string) string {
+	if mode == "files" {
+		return root
+	}
+	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -44,7 +45,10 @@ type Options struct {
 	PolicySource string // "built-in" or the policy file name
 	Read         Reader
 	Mode         string // files, server, cloudwatch
-	OutDir       string
+	// Root is the reviewed host tree (files mode): its etc/hostname and
+	// etc/machine-id go into the manifest.
+	Root   string
+	OutDir string
 	// PrevDir is the previous period's report directory; when empty the
 	// directory beside OutDir holding the previous period's report is used.
 	PrevDir     string
@@ -608,6 +612,17 @@ func write(ctx context.Context, opt Options, rep *report.Report, cov []check.Sou
 	if rep.Previous != nil {
 		m.PrevReportSHA256, m.PrevPeriod = rep.Previous.ReportSHA256, rep.Previous.Period
 	}
+	if opt.Root != "" {
+		m.HostIdentity = &evidence.HostIdentity{Root: opt.Root, Hostname: firstLine(filepath.Join(opt.Root, "etc", "hostname")),
+			MachineID: firstLine(filepath.Join(opt.Root, "etc", "machine-id"))}
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				m.BuildCommit = s.Value
+			}
+		}
+	}
 	for _, c := range cov {
 		for _, g := range c.Gaps {
 			m.Gaps = append(m.Gaps, evidence.Gap{Source: c.Source, From: g.From, To: g.To, Hours: g.Hours})
@@ -650,6 +665,16 @@ func renderPDF(ctx context.Context, opt Options, rep *report.Report, pdfPath str
 		return err
 	}
 	return fmt.Errorf("review: pdf renderer %q is not auto, chromium or go", opt.PDFRenderer)
+}
+
+// firstLine returns the first line of a small file, or "".
+func firstLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > 4096 {
+		return ""
+	}
+	l, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(l)
 }
 
 func syncFile(path string) error {

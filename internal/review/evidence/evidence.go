@@ -52,6 +52,8 @@ type Manifest struct {
 	Tool             report.Tool    `json:"tool"`
 	PolicySHA256     string         `json:"policy_sha256"`
 	Hosts            []string       `json:"hosts"`
+	HostIdentity     *HostIdentity  `json:"host_identity,omitempty"`
+	BuildCommit      string         `json:"build_commit,omitempty"`
 	ReportSHA256     string         `json:"report_sha256"`
 	PrevReportSHA256 string         `json:"prev_report_sha256,omitempty"`
 	PrevPeriod       string         `json:"prev_period,omitempty"`
@@ -59,6 +61,13 @@ type Manifest struct {
 	Gaps             []Gap          `json:"gaps"`
 	Artefacts        []Artefact     `json:"artefacts"`
 	Notes            []string       `json:"notes,omitempty"`
+}
+
+// HostIdentity is what the reviewed tree says about its host.
+type HostIdentity struct {
+	Root      string `json:"root"`
+	Hostname  string `json:"hostname,omitempty"`
+	MachineID string `json:"machine_id,omitempty"`
 }
 
 // Gap is one coverage gap of one source, repeated from the report.
