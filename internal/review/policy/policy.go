@@ -259,6 +259,12 @@ func StripComments(b []byte) []byte {
 	return out
 }
 
+// knownClasses are the log kinds expected_sources may name.
+var knownClasses = map[string]bool{
+	"auth": true, "syslog": true, "cron": true, "wtmp": true, "btmp": true, "lastlog": true,
+	"audit": true, "journal": true, "sulog": true, "xferlog": true,
+}
+
 var weekdayNames = map[string]time.Weekday{
 	"Sun": time.Sunday, "Mon": time.Monday, "Tue": time.Tuesday, "Wed": time.Wednesday,
 	"Thu": time.Thursday, "Fri": time.Friday, "Sat": time.Saturday,
@@ -307,6 +313,11 @@ func (p *Policy) Validate() error {
 	if p.ChangeTicketPattern != "" {
 		if _, err := compileTicket(p.ChangeTicketPattern); err != nil {
 			bad("change_ticket_pattern", "%v", err)
+		}
+	}
+	for i, c := range p.ExpectedSources {
+		if !knownClasses[c] {
+			bad(fmt.Sprintf("expected_sources[%d]", i), "%q is not one of auth, syslog, cron, wtmp, btmp, lastlog, audit, journal, sulog, xferlog", c)
 		}
 	}
 	if p.RetentionDays < 0 {

@@ -41,6 +41,7 @@ func TestParse_Errors(t *testing.T) {
 		{"notice above finding", `{"thresholds": {"brute_force_notice": 50}}`, "thresholds.brute_force_notice: 50 is above brute_force_finding 20"},
 		{"ticket", `{"change_ticket_pattern": "CHG-[0-9"}`, "change_ticket_pattern: compile pattern"},
 		{"version", `{"version": 2}`, "version: 2 is not supported"},
+		{"source class", `{"expected_sources": ["auth", "secure"]}`, `expected_sources[1]: "secure" is not one of`},
 		{"trailing", `{} {}`, "unexpected data after"},
 	}
 	for _, tt := range tests {
