@@ -167,6 +167,8 @@ func TestDetectFormat(t *testing.T) {
 		{"/var/log/lastlog", ll[:HeadSize], FormatLastlog},
 		{"/var/log/lastlog", make([]byte, 292*3), FormatLastlog},
 		{"/var/log/wtmp", text, FormatUnknown},
+		{"/var/log/wtmp", make([]byte, 384*5), FormatWtmp}, // wiped: read, so the zeroed records are counted
+		{"/tmp/unnamed.bin", make([]byte, 384*5), FormatUnknown},
 		{"/var/log/lastlog", text, FormatUnknown},
 		{"/var/log/wtmp.gz", w, FormatUnknown},
 		{"/tmp/unnamed.bin", w, FormatWtmp},
@@ -218,6 +220,17 @@ func TestToJSONLines(t *testing.T) {
 				t.Fatalf("exit status missing: %s", lines[7])
 			}
 		})
+	}
+	// a wiped wtmp is read (all records empty), not refused
+	wiped := writeFile(t, "wtmp", make([]byte, 384*10))
+	rd, fh, err := Open(wiped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, st, err := rd.EachUtmp(0, func(int64, Utmp) error { return nil })
+	fh.Close()
+	if err != nil || st.Records != 10 || st.Empty != 10 {
+		t.Fatalf("wiped wtmp: %+v %v", st, err)
 	}
 	// garbage never yields output
 	p := writeFile(t, "wtmp", []byte(strings.Repeat("this is a text file, not wtmp\n", 40)))

@@ -76,6 +76,11 @@ func DetectFormat(path string, head []byte) Format {
 	if len(head) == 0 {
 		return byName
 	}
+	if isZero(head) && byName != FormatUnknown && (size%int64(LayoutX86_64.Size) == 0 || size%int64(LayoutAarch64.Size) == 0) {
+		// a wiped (zero-filled) wtmp/btmp is a tampering tell, not garbage:
+		// read it so its empty records are counted
+		return byName
+	}
 	if _, err := DetectLayout(head, size); err != nil {
 		return FormatUnknown
 	}
@@ -200,7 +205,13 @@ func NewReader(path string, r io.ReaderAt, size int64) (*Reader, error) {
 		}
 	default:
 		if rd.Layout, err = DetectLayout(head, size); err != nil {
-			return nil, fmt.Errorf("detect %s: %w", filepath.Base(path), err)
+			if !isZero(head) {
+				return nil, fmt.Errorf("detect %s: %w", filepath.Base(path), err)
+			}
+			rd.Layout = LayoutX86_64 // zero-filled: DetectFormat checked the size
+			if size%int64(LayoutX86_64.Size) != 0 {
+				rd.Layout = LayoutAarch64
+			}
 		}
 	}
 	return rd, nil
