@@ -89,8 +89,7 @@ func parseSSH(r *Record, msg string) {
 		rest := msg[len("Invalid user "):]
 		i := strings.LastIndex(rest, " from ")
 		if i < 0 {
-			if strings.HasPrefix(rest, "from ") { // empty user
-				i = -1
+			if strings.HasPrefix(rest, "from ") { // "Invalid user from IP" (some versions drop the empty name's space)
 				r.SrcIP, r.Port = hostPort(rest[len("from "):])
 				r.Kind = KindSSHInvalidUser
 			}
@@ -130,6 +129,8 @@ func parseSSH(r *Record, msg string) {
 		r.SrcIP, r.Port = hostPort(msg[len("ROOT LOGIN REFUSED FROM "):])
 	case strings.HasPrefix(msg, "Connection closed by "):
 		sshClosed(r, msg[len("Connection closed by "):])
+	case strings.HasPrefix(msg, "Connection reset by "):
+		sshClosed(r, msg[len("Connection reset by "):])
 	case strings.HasPrefix(msg, "Disconnected from "):
 		sshClosed(r, msg[len("Disconnected from "):])
 	case strings.HasPrefix(msg, "Received disconnect from "):

@@ -89,6 +89,8 @@ func TestMessages(t *testing.T) {
 		{"sshd", "Disconnecting: Too many authentication failures for invalid user x [preauth]", w{kind: KindSSHMaxAuth, user: "x", detail: DetailInvalidUser}},
 		{"sshd", "Connection closed by 198.51.100.7 port 5 [preauth]", w{kind: KindSSHDisconnectPreauth, ip: "198.51.100.7", port: 5}},
 		{"sshd", "Received signal 15; terminating.", w{kind: KindSSHStop}},
+		{"sshd", "Connection reset by authenticating user root 198.51.100.7 port 9 [preauth]", w{kind: KindSSHDisconnectPreauth, user: "root", ip: "198.51.100.7", port: 9}},
+		{"sshd", "Invalid user from 198.51.100.7 port 4", w{kind: KindSSHInvalidUser, ip: "198.51.100.7", port: 4}},
 		{"sshd", "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=bad.example.com  user=root", w{kind: KindPAMAuthFailure, user: "root", target: "root", method: "sshd", tty: "ssh", detail: "rhost=bad.example.com"}},
 		{"sshd", "pam_unix(sshd:session): session opened for user alice by (uid=0)", w{kind: KindPAMSessionOpen, user: "alice", target: "alice", method: "sshd"}},
 		{"su", "pam_unix(su-l:session): session opened for user root by alice(uid=1000)", w{kind: KindPAMSessionOpen, user: "root", target: "root", method: "su-l", detail: "by=alice"}},
