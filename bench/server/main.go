@@ -8,7 +8,9 @@
 //     events;
 //   - stored bytes per raw message byte after compaction.
 //
-// Run it with bench/server/run.sh (or go run ./bench/server -h).
+// Run it with bench/server/run.sh (or go run ./bench/server -h). The servers run
+// as separate processes; their CPU time is read from /proc, so the figures
+// "events per server CPU-second" hold on a busy machine too.
 package main
 
 import (
@@ -23,6 +25,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +36,6 @@ import (
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
-	"github.com/logwarden/logwarden/internal/server"
 	"github.com/logwarden/logwarden/internal/store"
 )
 
@@ -51,8 +54,9 @@ func main() {
 	dur := flag.Duration("duration", 10*time.Second, "ingestion time per target")
 	filterEvents := flag.Int("filter-events", 1_000_000, "events stored for the filter benchmark")
 	motoBin := flag.String("moto", "moto_server", "moto_server program (empty to skip)")
+	lwBin := flag.String("logwarden", "", "logwarden binary (default: go build one)")
 	keep := flag.String("data", "", "data directory (default: a temporary one, removed)")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the logwarden ingestion phase to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (the SDK clients) during the logwarden ingestion phase")
 	flag.Parse()
 	dir := *keep
 	if dir == "" {
@@ -63,14 +67,18 @@ func main() {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- server.Run(ctx, server.Options{Listen: "127.0.0.1:0", DataDir: dir, RetentionInterval: -1},
-			func(a string) { addrc <- a })
-	}()
-	lwURL := "http://" + <-addrc
+	bin := *lwBin
+	if bin == "" {
+		bin = filepath.Join(dir, "logwarden")
+		if out, err := exec.Command("go", "build", "-o", bin, "github.com/logwarden/logwarden/cmd/logwarden").CombinedOutput(); err != nil {
+			log.Fatalf("build logwarden: %v\n%s", err, out)
+		}
+	}
+	dataDir := filepath.Join(dir, "data")
+	lwURL, lwPid, stopLW, err := startServer(bin, "server", "--listen", "127.0.0.1:%d", "--data", dataDir)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	fmt.Printf("PutLogEvents: %d clients, batches of %d events of ~150 bytes, %s per target\n", clients, batchSize, *dur)
 	if *cpuprofile != "" {
@@ -80,19 +88,26 @@ func main() {
 		}
 		pprof.StartCPUProfile(f)
 	}
+	cpu0 := procCPU(lwPid)
 	lw := ingest(lwURL, "/bench/ingest", *dur)
+	lw.cpu = procCPU(lwPid) - cpu0
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
-	fmt.Printf("  logwarden    %9.0f events/s  %7.1f MiB/s  (%d events, every batch fsynced)\n", lw.rate(), lw.mib(), lw.events)
+	fmt.Printf("  logwarden    %9.0f events/s  %7.1f MiB/s  server CPU %5.1fs = %7.0f events per CPU-second  (%d events, every batch fsynced)\n",
+		lw.rate(), lw.mib(), lw.cpu, float64(lw.events)/lw.cpu, lw.events)
 	if *motoBin != "" {
-		if url, stop, err := startMoto(*motoBin); err != nil {
+		if url, pid, stop, err := startServer(*motoBin, "-H", "127.0.0.1", "-p", "%d"); err != nil {
 			fmt.Printf("  moto_server  skipped: %v\n", err)
 		} else {
+			c0 := procCPU(pid)
 			mo := ingest(url, "/bench/ingest", *dur)
+			mo.cpu = procCPU(pid) - c0
 			stop()
-			fmt.Printf("  moto_server  %9.0f events/s  %7.1f MiB/s  (%d events, in memory)\n", mo.rate(), mo.mib(), mo.events)
-			fmt.Printf("  ratio        %9.1fx\n", lw.rate()/mo.rate())
+			fmt.Printf("  moto_server  %9.0f events/s  %7.1f MiB/s  server CPU %5.1fs = %7.0f events per CPU-second  (%d events, in memory)\n",
+				mo.rate(), mo.mib(), mo.cpu, float64(mo.events)/mo.cpu, mo.events)
+			fmt.Printf("  logwarden/moto: %.1fx events/s, %.1fx events per server CPU-second\n",
+				lw.rate()/mo.rate(), (float64(lw.events)/lw.cpu)/(float64(mo.events)/mo.cpu))
 		}
 	}
 
@@ -120,13 +135,10 @@ func main() {
 		}
 		fmt.Printf("  run %d: %d matches in %d page(s), %.3fs\n", i+1, found, pages, time.Since(start).Seconds())
 	}
-	cancel()
-	if err := <-done; err != nil {
-		log.Fatal(err)
-	}
+	stopLW()
 
 	// Stored size after compaction.
-	st, err := store.Open(store.Options{Dir: dir, RetentionInterval: -1})
+	st, err := store.Open(store.Options{Dir: dataDir, RetentionInterval: -1})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -137,7 +149,7 @@ func main() {
 		log.Fatal(err)
 	}
 	st.Close()
-	size := dirSize(dir)
+	size := dirSize(dataDir)
 	raw := lw.bytes + loaded.bytes
 	fmt.Printf("Storage: %.1f MiB on disk for %.1f MiB of messages (%d events): %.1f%% of raw\n",
 		float64(size)/(1<<20), float64(raw)/(1<<20), lw.events+loaded.events, 100*float64(size)/float64(raw))
@@ -146,6 +158,7 @@ func main() {
 type result struct {
 	events, bytes int64
 	elapsed       time.Duration
+	cpu           float64 // server process CPU seconds
 }
 
 func (r result) rate() float64 { return float64(r.events) / r.elapsed.Seconds() }
@@ -233,31 +246,67 @@ func load(url, group string, n int) result {
 	return run(url, group, func(sent int64) bool { return sent >= int64(n) })
 }
 
-func startMoto(bin string) (string, func(), error) {
+// startServer starts a server program on a free loopback port (args holds
+// one %d for the port) and waits until it accepts connections.
+func startServer(bin string, args ...string) (url string, pid int, stop func(), err error) {
 	path, err := exec.LookPath(bin)
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
+	for i, a := range args {
+		if strings.Contains(a, "%d") {
+			args[i] = fmt.Sprintf(a, port)
+		}
 	}
-	stop := func() { cmd.Process.Kill(); cmd.Wait() }
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	cmd := exec.Command(path, args...)
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, err
+	}
+	stop = func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			c.Close()
-			return fmt.Sprintf("http://127.0.0.1:%d", port), stop, nil
+			return fmt.Sprintf("http://127.0.0.1:%d", port), cmd.Process.Pid, stop, nil
 		}
 	}
 	stop()
-	return "", nil, fmt.Errorf("moto_server did not start")
+	return "", 0, nil, fmt.Errorf("%s did not start", bin)
 }
+
+// procCPU returns the user+system CPU seconds of a process (Linux /proc).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may contain spaces) start at ") ".
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times on Linux.
+const clockTicks = 100
 
 func dirSize(dir string) int64 {
 	var n int64
