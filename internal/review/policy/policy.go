@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	_ "time/tzdata" // Asia/Seoul must resolve the same on hosts without a zoneinfo database
 )
 
 // Version is the policy schema version this package reads and writes.
