@@ -434,6 +434,7 @@ func (a *Agent) consider(src *source, m tail.Match) {
 		for ok, other := range a.active {
 			if ok.src == src.idx {
 				other.stopAtEOF.Store(true)
+				other.poke()
 			}
 		}
 	}
