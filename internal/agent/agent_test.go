@@ -1011,3 +1011,39 @@ func TestAgent_DirectoryCreatedLater(t *testing.T) {
 	h.stop()
 	assertExactly(t, sink.messages(), []string{"a1", "b1"})
 }
+
+// TestAgent_CrashDuringRotation: the destination acknowledged only part of
+// the old file when it was rotated and the agent crashed. The next start
+// reads the unacknowledged rest from the rotated file, then the new file.
+func TestAgent_CrashDuringRotation(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendLines(t, path, lines("a", 0, 100)...)
+	sink1 := newSink()
+	sink1.ackLimit = 50
+	sink1.flushE = context.DeadlineExceeded
+	opts := testOptions(state, sink1, testSource(path))
+	opts.StopTimeout = 200 * time.Millisecond
+	h := start(t, opts)
+	h.waitCount(100)
+	os.Rename(path, path+".1")
+	appendLines(t, path, lines("b", 0, 30)...)
+	h.waitCount(130)
+	var data []byte
+	waitFor(t, "the checkpoints of both files", waitLong, func() bool {
+		var err error
+		if data, err = os.ReadFile(filepath.Join(state, checkpoint.FileName)); err != nil {
+			return false
+		}
+		es, err := checkpoint.Decode(data)
+		return err == nil && len(es) == 2
+	})
+	h.stop()
+	os.WriteFile(filepath.Join(state, checkpoint.FileName), data, 0o640) // as the crash left it
+	sink2 := newSink()
+	h = start(t, testOptions(state, sink2, testSource(path)))
+	h.waitCount(80)
+	time.Sleep(100 * time.Millisecond)
+	h.stop()
+	assertExactly(t, sink2.messages(), append(lines("a", 50, 100), lines("b", 0, 30)...))
+}
