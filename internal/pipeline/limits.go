@@ -49,6 +49,12 @@ const (
 	// reserveChunk is the step in which a building batch takes memory budget
 	// (one shared atomic operation per ~500 short events, not per event).
 	reserveChunk = 64 << 10
+	// IdleReleaseBytes and IdleReleaseAfter: after at least this many bytes
+	// went through, once the pipeline has held nothing for this long, its
+	// memory is returned to the OS (the idle agent should stay near 15 MiB
+	// RSS). A steady trickle of small batches does not trigger it.
+	IdleReleaseBytes = 8 << 20
+	IdleReleaseAfter = time.Second
 	// DefaultRetryInitial and DefaultRetryMax bound the jittered exponential
 	// backoff between attempts at one batch (the CloudWatch Agent's short
 	// strategy starts at 200 ms and caps at 60 s). Retries never give up.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,9 @@ type Options struct {
 	RetryInitial    time.Duration
 	ThrottleInitial time.Duration
 	RetryMax        time.Duration
+	// KeepMemory disables returning memory to the OS when the pipeline goes
+	// idle after a burst (see IdleReleaseAfter).
+	KeepMemory bool
 }
 
 // Stats are cumulative counters of a Pipeline.
@@ -129,6 +133,12 @@ type Pipeline struct {
 	spaceCh chan struct{} // closed (and replaced) whenever a batch finishes
 
 	c counters
+
+	// Idle release: after a burst of at least IdleReleaseBytes, once nothing
+	// has been held for IdleReleaseAfter, the heap is returned to the OS.
+	sinceRelease atomic.Int64 // bytes shipped since the last release
+	activity     atomic.Int64 // batches finished, to tell a quiet period
+	releaseArmed atomic.Bool
 }
 
 // New returns a running Pipeline that sends through client.
@@ -749,6 +759,7 @@ func (d *dest) finish(b *batch) {
 	for _, f := range fin {
 		d.doneSeq = f.seq
 		p.budget.Add(-f.reserved)
+		p.sinceRelease.Add(f.reserved)
 		d.reserved -= f.reserved
 		f.reset()
 		batchPool.Put(f)
@@ -757,6 +768,31 @@ func (d *dest) finish(b *batch) {
 	d.mu.Unlock()
 	d.ackMu.Unlock()
 	p.notifySpace()
+	p.activity.Add(1)
+	p.maybeRelease()
+}
+
+// maybeRelease arms a one-shot check that returns the heap to the OS once the
+// pipeline has held nothing for IdleReleaseAfter after a burst. Pooled request
+// bodies and batches would otherwise keep the idle agent's RSS at its busy
+// level, since an idle process does not collect garbage.
+func (p *Pipeline) maybeRelease() {
+	if p.opts.KeepMemory || p.sinceRelease.Load() < IdleReleaseBytes || p.budget.Load() != 0 {
+		return
+	}
+	if !p.releaseArmed.CompareAndSwap(false, true) {
+		return
+	}
+	seen := p.activity.Load()
+	time.AfterFunc(IdleReleaseAfter, func() {
+		p.releaseArmed.Store(false)
+		if p.ctx.Err() != nil || p.activity.Load() != seen || p.budget.Load() != 0 {
+			p.maybeRelease() // still busy: look again later
+			return
+		}
+		p.sinceRelease.Store(0)
+		debug.FreeOSMemory()
+	})
 }
 
 // deliver sends b until the destination accepted it (or refused it for good).

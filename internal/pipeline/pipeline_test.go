@@ -588,11 +588,22 @@ func TestPipeline_Retention(t *testing.T) {
 		putAll(t, p, dst, []Event{{Timestamp: baseTs, Message: "x"}})
 	}
 	flush(t, p)
-	eventually(t, "retention set", func() bool {
+	countDescribes := func() int {
+		n := 0
+		for _, c := range fc.callLog() {
+			if strings.HasPrefix(c, "describe ") {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, "retention checked", func() bool {
 		fc.mu.Lock()
-		defer fc.mu.Unlock()
-		return fc.retention["/app"] == 7
+		set := fc.retention["/app"] == 7
+		fc.mu.Unlock()
+		return set && countDescribes() >= 2
 	})
+	time.Sleep(10 * time.Millisecond) // a wrong extra check would show up now
 	closeP(t, p)
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
@@ -642,4 +653,28 @@ func TestPipeline_BudgetHeldByIdleDestinationDoesNotStall(t *testing.T) {
 		t.Errorf("sent %d batches, want small batches under a %d-byte budget", n, opts.MaxBufferedBytes)
 	}
 	closeP(t, p)
+}
+
+func TestPipeline_ReleasesMemoryWhenIdle(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			opts := quick()
+			opts.KeepMemory = keep
+			p := New(nullClient{}, opts)
+			msg := strings.Repeat("r", 10_000)
+			for range IdleReleaseBytes/len(msg) + 100 {
+				putAll(t, p, testDest, []Event{{Timestamp: baseTs, Message: msg}})
+			}
+			flush(t, p)
+			if keep {
+				time.Sleep(IdleReleaseAfter + 200*time.Millisecond)
+				if p.sinceRelease.Load() == 0 {
+					t.Errorf("released memory with KeepMemory set")
+				}
+			} else {
+				eventually(t, "idle release", func() bool { return p.sinceRelease.Load() == 0 })
+			}
+			closeP(t, p)
+		})
+	}
 }
