@@ -568,6 +568,8 @@ func readFile(ctx context.Context, c Candidate, opts FileOptions, names map[uint
 		defer gz.Close()
 		r = gz
 	}
+	cr := &countingReader{r: r}
+	r = cr
 	ref := in.Mtime
 	if lim := opts.End.Add(refFutureLimit); ref.After(lim) {
 		ref = lim
@@ -631,8 +633,23 @@ func readFile(ctx context.Context, c Candidate, opts FileOptions, names map[uint
 			return in, err
 		}
 	}
+	if in.ByteEnd > cr.n { // the last line had no newline
+		in.ByteEnd = cr.n
+	}
 	hashRest(f, h, &in)
 	return in, nil
+}
+
+// countingReader counts the (decompressed) bytes read.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // hashRest finishes the SHA-256 of the file on disk (a gzip reader may stop

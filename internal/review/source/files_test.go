@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/netip"
 	"os"
@@ -409,5 +410,64 @@ func TestFilesCancel(t *testing.T) {
 	}
 	if n > 1000+pipeBatch*(pipeDepth+2) {
 		t.Fatalf("%d records delivered after cancel", n-1000)
+	}
+}
+
+// TestEachLineEdges: CRLF endings, a line longer than the read buffer, NUL
+// garbage and a missing final newline keep numbering and offsets right.
+func TestEachLineEdges(t *testing.T) {
+	long := "Nov  3 02:14:11 web01 sshd[1]: " + strings.Repeat("x", readBufSize+1000)
+	content := "Nov  3 02:14:11 web01 sshd[3105]: Failed password for root from 198.51.100.7 port 1 ssh2\r\n" +
+		long + "\n" +
+		"\x00\x00\x00\x00\n" +
+		"Nov  3 02:14:12 web01 sshd[3105]: Failed password for root from 198.51.100.7 port 2 ssh2"
+	type got struct {
+		n, off int64
+		len    int
+	}
+	var lines []got
+	var texts []string
+	err := eachLine(context.Background(), strings.NewReader(content), func(l []byte, n, off int64) error {
+		lines = append(lines, got{n, off, len(l)})
+		texts = append(texts, string(l[:min(len(l), 40)]))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Index(content, "\n") + 1
+	want := []got{
+		{1, 0, first - 1}, // CR kept here; the parser trims it
+		{2, int64(first), parse.MaxLine},
+		{3, int64(first + len(long) + 1), 4},
+		{4, int64(first + len(long) + 1 + 5), len(content) - (first + len(long) + 1 + 5)},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("lines %+v", lines)
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Errorf("line %d: %+v, want %+v (%q)", i+1, lines[i], want[i], texts[i])
+		}
+	}
+	// and through Files: two failures parsed, the long line kept cut, the NUL line an error
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "secure"), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, kst)
+	ins, err := Files(context.Background(), FileOptions{Root: root, Start: start, End: start.AddDate(0, 1, 0), Zone: kst}, func(r *parse.Record) error {
+		kinds = append(kinds, fmt.Sprintf("%d:%s:%d", r.Line, r.Kind, len(r.Raw)))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := fmt.Sprintf("1:ssh.failed:%d 2:other:%d 4:ssh.failed:%d", first-2, parse.MaxLine, want[3].len); strings.Join(kinds, " ") != w {
+		t.Errorf("records %v, want %s", kinds, w)
+	}
+	if ins[0].Stats.Unrecognised != 1 || ins[0].ByteStart != 0 || ins[0].ByteEnd != int64(len(content)) {
+		t.Errorf("stats %+v byte end %d (size %d)", ins[0].Stats, ins[0].ByteEnd, len(content))
 	}
 }
