@@ -429,22 +429,21 @@ func (a *Agent) consider(src *source, m tail.Match) {
 	if !t.open() {
 		return
 	}
+	t.dirs = []string{t.dir}
+	if real, err := filepath.EvalSymlinks(t.path); err == nil && filepath.Dir(real) != t.dir {
+		t.dirs = append(t.dirs, filepath.Dir(real)) // appends to a symlink's target show up there
+	}
 	a.mu.Lock()
 	if src.cfg.AutoRemoval {
-		for ok, other := range a.active {
-			if ok.src == src.idx {
+		for key, other := range a.active {
+			if key.src == src.idx {
 				other.stopAtEOF.Store(true)
 				other.poke()
 			}
 		}
 	}
 	a.active[k] = t
-	dirs := []string{t.dir}
-	if real, err := filepath.EvalSymlinks(t.path); err == nil && filepath.Dir(real) != t.dir {
-		dirs = append(dirs, filepath.Dir(real)) // appends to a symlink's target show up there
-	}
-	t.dirs = dirs
-	for _, d := range dirs {
+	for _, d := range t.dirs {
 		if a.byDir[d] == nil {
 			a.byDir[d] = map[*tailer]struct{}{}
 		}
@@ -452,7 +451,7 @@ func (a *Agent) consider(src *source, m tail.Match) {
 	}
 	a.mu.Unlock()
 	t.watched = true
-	for _, d := range dirs {
+	for _, d := range t.dirs {
 		t.watched = a.watchDir(d) && t.watched
 	}
 	a.wg.Add(1)
