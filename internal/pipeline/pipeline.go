@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -791,7 +792,11 @@ func (p *Pipeline) maybeRelease() {
 			return
 		}
 		p.sinceRelease.Store(0)
+		// sync.Pool keeps its items through one collection (victim cache):
+		// collect once so the second one, in FreeOSMemory, frees them.
+		runtime.GC()
 		debug.FreeOSMemory()
+		p.log.Debug("idle: returned memory to the OS")
 	})
 }
 
