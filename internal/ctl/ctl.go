@@ -261,13 +261,21 @@ func changeConfig(o Options, stdout io.Writer) error {
 			}
 		}
 	}
+	// Errors name the operator's file, not the copy being installed.
+	check := arg
+	if kind != "file" {
+		check = filepath.Join(l.ConfigDir(), name+".tmp")
+		if err := fsutil.WriteFileAtomic(check, data, 0o644); err != nil {
+			return fmt.Errorf("write config: %w", err)
+		}
+		defer os.Remove(check)
+	}
+	if _, err := config.Load(append(paths, check)...); err != nil {
+		return fmt.Errorf("configuration validation failed:\n%w", err)
+	}
 	tmp := filepath.Join(l.ConfigDir(), name+".tmp")
 	if err := fsutil.WriteFileAtomic(tmp, data, 0o644); err != nil {
 		return fmt.Errorf("write config: %w", err)
-	}
-	if _, err := config.Load(append(paths, tmp)...); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("configuration validation failed:\n%w", err)
 	}
 	if o.Action == "fetch-config" {
 		for _, n := range keep {
