@@ -369,3 +369,19 @@ func TestStreamOf(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLogWipe(t *testing.T) {
+	for cmd, want := range map[string]bool{
+		"/bin/rm -f /var/log/secure":           true,
+		"/usr/bin/truncate -s 0 /var/log/wtmp": true,
+		"/usr/bin/shred -u /var/log/btmp":      true,
+		"/bin/cat /var/log/secure":             false,
+		"/bin/sh -c history -c":                true,
+		"/usr/bin/systemctl restart rsyslog":   false,
+		"/bin/rm -rf /tmp/cache":               false,
+	} {
+		if got := isLogWipe(cmd); got != want {
+			t.Errorf("isLogWipe(%q) = %v, want %v", cmd, got, want)
+		}
+	}
+}

@@ -459,8 +459,9 @@ func (e *Engine) classify(r *parse.Record) (kind, uint8) {
 	case parse.KindCronEdit:
 		return kCronEdit, 0
 	case parse.KindCronCmd:
+		// cron commands vary by argument, so they are scanned, not memoised.
 		e.cronCmds++
-		if e.suspicious(r.Command) != "" {
+		if e.suspiciousScan(r.Command) != "" || isLogWipe(r.Command) {
 			return kCronCmd, 0
 		}
 		return kOther, 0

@@ -849,9 +849,9 @@ func (j *judge) r10() Result {
 	return finish(mergeSame(r))
 }
 
-// isLogWipe reports commands that delete or empty logs.
-func isLogWipe(cmd string) bool {
-	c := strings.ToLower(cmd)
+// isLogWipe reports commands that delete or empty logs. Paths are
+// case-sensitive, so no lowering (and no allocation) is needed.
+func isLogWipe(c string) bool {
 	if strings.Contains(c, "history -c") {
 		return true
 	}
