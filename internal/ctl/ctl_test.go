@@ -120,8 +120,8 @@ func TestRun_FetchAppendRemove(t *testing.T) {
 		t.Fatalf("after append-config: %v, want %v", got, want)
 	}
 	err := run(Options{Action: "append-config", Config: "file:" + bad})
-	if err == nil || !strings.Contains(err.Error(), bad+": logs.logs_collected.files.collect_list[2].timezone") {
-		t.Fatalf("append of a bad config: %v, want an error naming the file and collect_list[2].timezone (merged index)", err)
+	if err == nil || !strings.Contains(err.Error(), bad+": logs.logs_collected.files.collect_list[0].timezone") {
+		t.Fatalf("append of a bad config: %v, want an error naming the file and collect_list[0].timezone", err)
 	}
 	if got, want := configFiles(t, l), []string{"file_a.json", "file_b.json"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("a refused config changed the installed ones: %v, want %v", got, want)
