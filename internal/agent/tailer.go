@@ -296,6 +296,7 @@ func (t *tailer) run() {
 			}
 			return
 		}
+		t.proc.ReleaseArena() // idle: pin no message chunk
 		timer.Reset(t.idleWait())
 		select {
 		case <-timer.C:

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -297,6 +298,37 @@ func TestNewProcessor_Errors(t *testing.T) {
 	for _, tc := range cases {
 		if _, err := NewProcessor(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("NewProcessor(%+v) error = %v, want %q", tc.opts, err, tc.want)
+		}
+	}
+}
+
+// TestProcessor_MessagesStayIntact: messages share arena chunks; none may
+// change after it was emitted, across chunk boundaries and releases.
+func TestProcessor_MessagesStayIntact(t *testing.T) {
+	p, err := NewProcessor(Options{MultiLineStartPattern: config.DefaultMultiLineStartPattern})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	emit := func(ts int64, msg string, end int64, skip bool) error { got = append(got, msg); return nil }
+	var want []string
+	var off int64
+	for i := 0; i < 20000; i++ {
+		l := fmt.Sprintf("line %d %s", i, strings.Repeat("y", i%300))
+		want = append(want, l)
+		p.Line([]byte(l), off, off+int64(len(l))+1, false, time.Now(), emit)
+		off += int64(len(l)) + 1
+		if i%777 == 0 {
+			p.ReleaseArena()
+		}
+	}
+	p.Flush(time.Now(), emit)
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("event %d changed: %q, want %q", i, got[i], want[i])
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/logwarden/logwarden/internal/config"
 )
@@ -50,6 +51,8 @@ type Processor struct {
 
 	scratch []byte
 	lastTS  int64 // last successfully parsed timestamp, Unix ms
+	arena   []byte
+	chunk   int
 	now     time.Time
 	emit    EmitFunc
 	out     func(msg []byte, end int64) error
@@ -173,7 +176,40 @@ func (p *Processor) finish(msg []byte, end int64) error {
 			return p.emit(ts, "", end, true)
 		}
 	}
-	return p.emit(ts, string(msg), end, false)
+	return p.emit(ts, p.intern(msg), end, false)
+}
+
+// Message arena: messages are copied into shared, append-only chunks, so a
+// burst of short lines costs one allocation per chunk instead of one per
+// event. A chunk's bytes are never written again once a string points at
+// them. Chunks start small and double while lines keep coming, up to
+// arenaMax; ReleaseArena (at EOF) drops the current one, so an idle file
+// pins nothing and a trickle of lines pins little.
+const (
+	arenaMin = 512
+	arenaMax = 32 << 10
+)
+
+func (p *Processor) intern(msg []byte) string {
+	if len(msg) == 0 {
+		return ""
+	}
+	if len(msg) > arenaMax/8 {
+		return string(msg)
+	}
+	if cap(p.arena)-len(p.arena) < len(msg) {
+		p.chunk = min(max(p.chunk*2, arenaMin), arenaMax)
+		p.arena = make([]byte, 0, max(p.chunk, len(msg)))
+	}
+	start := len(p.arena)
+	p.arena = append(p.arena, msg...)
+	return unsafe.String(&p.arena[start], len(msg))
+}
+
+// ReleaseArena drops the message chunk being filled (call when the file is
+// idle); the next message starts a small one.
+func (p *Processor) ReleaseArena() {
+	p.arena, p.chunk = nil, 0
 }
 
 // trimTimestamp removes msg[a:b] and then leading space, tab, CR and LF.
