@@ -14,7 +14,7 @@ import (
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func openTest(t *testing.T, dir string, now *time.Time) *Store {
+func openTest(t testing.TB, dir string, now *time.Time) *Store {
 	t.Helper()
 	s, err := Open(Options{Dir: dir, RetentionInterval: -1, Now: func() time.Time { return *now }})
 	if err != nil {
