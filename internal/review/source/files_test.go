@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -470,4 +471,38 @@ func TestEachLineEdges(t *testing.T) {
 	if ins[0].Stats.Unrecognised != 1 || ins[0].ByteStart != 0 || ins[0].ByteEnd != int64(len(content)) {
 		t.Errorf("stats %+v byte end %d (size %d)", ins[0].Stats, ins[0].ByteEnd, len(content))
 	}
+}
+
+// FuzzEachLine: offsets and numbering stay consistent with the input for
+// any bytes, and no line exceeds the read buffer (the parsers cut at
+// parse.MaxLine).
+func FuzzEachLine(f *testing.F) {
+	f.Add([]byte("a\nb\r\n\nc"))
+	f.Add([]byte("\x00\n\xff\xfe\n"))
+	f.Add(bytes.Repeat([]byte("x"), 70000))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var next, count int64
+		err := eachLine(context.Background(), bytes.NewReader(b), func(l []byte, n, off int64) error {
+			count++
+			if n != count || off < next || off > int64(len(b)) || len(l) > readBufSize {
+				t.Fatalf("line %d at %d (expected >= %d), len %d", n, off, next, len(l))
+			}
+			if !bytes.HasPrefix(b[off:], l) {
+				t.Fatalf("line %d is not the input at %d", n, off)
+			}
+			next = off + int64(len(l))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(bytes.Count(b, []byte("\n"))); len(b) > 0 && b[len(b)-1] != '\n' {
+			want++
+			if count != want {
+				t.Fatalf("%d lines, want %d", count, want)
+			}
+		} else if count != want {
+			t.Fatalf("%d lines, want %d", count, want)
+		}
+	})
 }
