@@ -106,7 +106,14 @@ func TestClient_PutLogEvents(t *testing.T) {
 // signature: the body we swap in must be the one the SDK signed.
 func TestClient_SignatureCoversBody(t *testing.T) {
 	ts := newTestServer(t)
-	cl := newTestClient(t, ts.srv.URL, CompressionGzip)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	cl, err := New(context.Background(), Config{
+		Region: "us-east-1", Endpoint: ts.srv.URL, Compression: CompressionGzip, SignLoopbackPayload: true,
+		StaticCredentials: &aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	_ = cl.CreateLogGroup(ctx, "/g", "")
 	_ = cl.CreateLogStream(ctx, "/g", "s")
@@ -326,6 +333,41 @@ func TestNew_Region(t *testing.T) {
 				t.Errorf("Region() = %q, want %q", cl.Region(), tt.want)
 			}
 		})
+	}
+}
+
+func TestClient_UnsignedPayloadOnLoopback(t *testing.T) {
+	ts := newTestServer(t)
+	cl := newTestClient(t, ts.srv.URL, CompressionNone)
+	ctx := context.Background()
+	_ = cl.CreateLogGroup(ctx, "/g", "")
+	_ = cl.CreateLogStream(ctx, "/g", "s")
+	if _, err := cl.PutLogEvents(ctx, "/g", "s", []Event{{Timestamp: 1, Message: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	req := ts.lastRequest()
+	if got := req.header.Get("X-Amz-Content-Sha256"); got != "UNSIGNED-PAYLOAD" {
+		t.Errorf("X-Amz-Content-Sha256 = %q, want UNSIGNED-PAYLOAD on loopback", got)
+	}
+	if auth := req.header.Get("Authorization"); !strings.Contains(auth, "x-amz-content-sha256") {
+		t.Errorf("Authorization %q does not sign x-amz-content-sha256", auth)
+	}
+}
+
+func TestIsLoopbackURL(t *testing.T) {
+	tests := map[string]bool{
+		"http://127.0.0.1:4586":                true,
+		"http://localhost:1/":                  true,
+		"http://[::1]:80/x":                    true,
+		"https://logs.us-east-1.amazonaws.com": false,
+		"":                                     false,
+		"http://10.0.0.1:4586":                 false,
+		"http://127.example.com":               false,
+	}
+	for u, want := range tests {
+		if got := isLoopbackURL(u); got != want {
+			t.Errorf("isLoopbackURL(%q) = %v, want %v", u, got, want)
+		}
 	}
 }
 

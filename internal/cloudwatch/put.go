@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/smithy-go/middleware"
@@ -113,6 +114,9 @@ func (c *Client) PutLogEvents(ctx context.Context, group, stream string, events 
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return st.Serialize.Insert(&ov, "OperationSerializer", middleware.After)
 		})
+		if c.unsigned {
+			o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware, v4.AddContentSHA256HeaderMiddleware)
+		}
 	})
 	if err != nil {
 		c.checkCredentials(err)

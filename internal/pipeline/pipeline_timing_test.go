@@ -174,12 +174,17 @@ func BenchmarkPipelineCloudWatch(b *testing.B) {
 	url := nullServer(b)
 	b.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, tc := range []struct {
-		name string
-		comp cloudwatch.Compression
-	}{{"plain", cloudwatch.CompressionNone}, {"gzip", cloudwatch.CompressionGzip}} {
+		name   string
+		comp   cloudwatch.Compression
+		signed bool // hash the body as for AWS (not needed on loopback)
+	}{
+		{"plain", cloudwatch.CompressionNone, false},
+		{"plain-signed", cloudwatch.CompressionNone, true},
+		{"gzip-signed", cloudwatch.CompressionGzip, true},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			cl, err := cloudwatch.New(context.Background(), cloudwatch.Config{
-				Region: "us-east-1", Endpoint: url, Compression: tc.comp,
+				Region: "us-east-1", Endpoint: url, Compression: tc.comp, SignLoopbackPayload: tc.signed,
 				StaticCredentials: &aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"},
 			})
 			if err != nil {
