@@ -189,6 +189,14 @@ func parseEvent(s *cwStream, class Class, msg string, evTime time.Time) parse.Re
 		var err error
 		r, err = s.p.AuditLine([]byte(msg), s.n, -1)
 		ok = err == nil
+	case class == ClassSulog:
+		var err error
+		r, err = s.p.SulogLine([]byte(msg), s.n, -1)
+		ok = err == nil
+	case class == ClassXferlog:
+		var err error
+		r, err = s.p.XferlogLine([]byte(msg), s.n, -1)
+		ok = err == nil
 	default:
 		r, ok = s.p.LineString(msg, s.n, -1)
 	}

@@ -98,6 +98,9 @@ func TestCloudWatch(t *testing.T) {
 		},
 		"/var/log/wtmp":  {{Stream: "i-0abc", Time: ms("2026-11-02T00:01:10Z"), Message: wtmpLine}},
 		"/var/log/empty": {},
+		"/var/log/sulog": {{Stream: "i-0abc", Time: ms("2026-11-04T01:25:00Z"), Message: "SU 11/04 10:25 + pts/1 carol-root"}},
+		"/var/log/audit/audit.log": {{Stream: "i-0abc", Time: ms("2026-11-02T17:14:03Z"),
+			Message: `type=USER_LOGIN msg=audit(1793639643.000:1100): pid=3101 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct="admin" exe="/usr/sbin/sshd" hostname=? addr=198.51.100.7 terminal=ssh res=failed'`}},
 	}}
 	hs := httptest.NewServer(f)
 	defer hs.Close()
@@ -105,7 +108,7 @@ func TestCloudWatch(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, kst)
 	var recs []parse.Record
-	inputs, err := CloudWatch(context.Background(), CloudWatchOptions{Client: client, Groups: []string{"/var/log/secure", "/var/log/wtmp", "/var/log/empty"},
+	inputs, err := CloudWatch(context.Background(), CloudWatchOptions{Client: client, Groups: []string{"/var/log/secure", "/var/log/wtmp", "/var/log/empty", "/var/log/sulog", "/var/log/audit/audit.log"},
 		Start: start, End: start.AddDate(0, 1, 0), Zone: kst}, func(r *parse.Record) error {
 		recs = append(recs, *r)
 		return nil
@@ -123,6 +126,8 @@ func TestCloudWatch(t *testing.T) {
 		"/var/log/secure/i-0abc sudo.not_allowed carol 2026-11-04T02:00:05Z",
 		"/var/log/secure/i-0abc other  2026-11-05T00:00:00Z",
 		"/var/log/wtmp/i-0abc login.wtmp alice 2026-11-02T00:01:10Z",
+		"/var/log/sulog/i-0abc su.success carol 2026-11-04T01:25:00Z",
+		"/var/log/audit/audit.log/i-0abc audit admin 2026-11-02T17:14:03Z",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -137,7 +142,8 @@ func TestCloudWatch(t *testing.T) {
 			t.Errorf("empty group gaps %v", in.Gaps)
 		}
 	}
-	if w := "/var/log/secure/i-0abc:auth:3 /var/log/secure/i-0def:auth:1 /var/log/wtmp/i-0abc:wtmp:1 /var/log/empty:other:0"; strings.Join(names, " ") != w {
+	if w := "/var/log/secure/i-0abc:auth:3 /var/log/secure/i-0def:auth:1 /var/log/wtmp/i-0abc:wtmp:1 /var/log/empty:other:0 " +
+		"/var/log/sulog/i-0abc:sulog:1 /var/log/audit/audit.log/i-0abc:audit:1"; strings.Join(names, " ") != w {
 		t.Errorf("inputs %v, want %s", names, w)
 	}
 	// an unknown group is an error that names it
