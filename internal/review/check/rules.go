@@ -255,10 +255,10 @@ func (j *judge) r03() Result {
 		ID:    "R03",
 		Title: Text{"계정별 반복 실패·잠금", "Per-account failures and lockouts"},
 		Criterion: Text{
-			fmt.Sprintf("존재하는 한 계정의 %d분 내 로그인 실패 %d회 이상 → 주의 (특수계정 %s: 위험); 계정 잠금 발생 → 주의 (특수계정: 위험)",
-				t.AccountWindowMin, t.AccountFailures, strings.Join(j.e.pol.PrivilegedAccounts, ",")),
-			fmt.Sprintf("≥%d failed logins for one existing account within %d min → notice (privileged %s: finding); any lockout → notice (privileged: finding)",
-				t.AccountFailures, t.AccountWindowMin, strings.Join(j.e.pol.PrivilegedAccounts, ",")),
+			fmt.Sprintf("존재하는 한 계정의 %s 내 로그인 실패 %d회 이상 → 주의 (특수계정 %s: 위험); 계정 잠금 발생 → 주의 (특수계정: 위험)",
+				minutesKo(t.AccountWindowMin), t.AccountFailures, strings.Join(j.e.pol.PrivilegedAccounts, ",")),
+			fmt.Sprintf("≥%d failed logins for one existing account within %s → notice (privileged %s: finding); any lockout → notice (privileged: finding)",
+				t.AccountFailures, minutesEn(t.AccountWindowMin), strings.Join(j.e.pol.PrivilegedAccounts, ",")),
 		},
 		Maps: []string{"U-03", "개인정보 안전성 확보조치 기준 제5조⑥"},
 	}
@@ -278,8 +278,8 @@ func (j *judge) r03() Result {
 			sev = SevFinding
 		}
 		r.Items = append(r.Items, j.item("R03", sev, j.s(k.host), u, idx[lo:hi], Text{
-			fmt.Sprintf("계정 %s: 실패 %d회 (%d분 내 최대 %d회)", u, len(idx), t.AccountWindowMin, peak),
-			fmt.Sprintf("account %s: %d failures (peak %d within %d min)", u, len(idx), peak, t.AccountWindowMin),
+			fmt.Sprintf("계정 %s: 실패 %d회 (%s 내 최대 %d회)", u, len(idx), minutesKo(t.AccountWindowMin), peak),
+			fmt.Sprintf("account %s: %d failures (peak %d within %s)", u, len(idx), peak, minutesEn(t.AccountWindowMin)),
 		}))
 	}
 	lg, lorder := j.groupBy(func(x rec) bool { return x.kind == kLockout }, userOf)
@@ -1321,4 +1321,19 @@ func (j *judge) r17() Result {
 	r.Examined = len(ss)
 	r.Counts = map[string]int{"sessions": len(ss), "long_sessions": long, "concurrent": conc}
 	return finish(mergeSame(r))
+}
+
+// minutesKo and minutesEn print a window: whole hours as hours.
+func minutesKo(m int) string {
+	if m%60 == 0 {
+		return fmt.Sprintf("%d시간", m/60)
+	}
+	return fmt.Sprintf("%d분", m)
+}
+
+func minutesEn(m int) string {
+	if m%60 == 0 {
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d min", m)
 }
