@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -520,6 +521,10 @@ func TestAgent_GlobPicksUpNewFile(t *testing.T) {
 	})
 }
 
+// TestAgent_UnreadableFile: a file that cannot be opened is warned about
+// once (not at every scan) and read as soon as it can be. As a normal user
+// the test takes the read permission away; as root (who ignores it) it makes
+// the open fail the same way.
 func TestAgent_UnreadableFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.log")
@@ -532,28 +537,32 @@ func TestAgent_UnreadableFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	denied := true
-	var mu = &logBuf.mu
-	a.openFile = func(p string) (*os.File, error) {
-		mu.Lock()
-		d := denied
-		mu.Unlock()
-		if d {
-			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
+	var denied atomic.Bool
+	denied.Store(true)
+	allow := func() { denied.Store(false) }
+	if os.Geteuid() != 0 {
+		os.Chmod(path, 0)
+		allow = func() { os.Chmod(path, 0o644) }
+	} else {
+		a.openFile = func(p string) (*os.File, error) {
+			if denied.Load() {
+				return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
+			}
+			return openNonBlocking(p)
 		}
-		return os.Open(p)
 	}
 	h := startAgent(t, a, sink)
 	time.Sleep(200 * time.Millisecond) // ten scans
 	if n := strings.Count(logBuf.String(), "cannot open log file"); n != 1 {
 		t.Fatalf("warnings = %d, want exactly 1; log:\n%s", n, logBuf.String())
 	}
-	mu.Lock()
-	denied = false
-	mu.Unlock()
+	allow()
 	h.waitCount(1)
 	h.stop()
 	assertExactly(t, sink.messages(), []string{"secret"})
+	if !strings.Contains(logBuf.String(), "file is readable again") {
+		t.Errorf("no notice that the file became readable; log:\n%s", logBuf.String())
+	}
 }
 
 func TestAgent_DirectoryWhereFileWas(t *testing.T) {
