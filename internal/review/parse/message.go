@@ -602,7 +602,7 @@ func parseShadow(r *Record, msg string) {
 		r.User, _ = quoted(msg[len("delete user "):])
 	case strings.HasPrefix(msg, "removed group '"), strings.HasPrefix(msg, "group '") && strings.HasSuffix(msg, "' removed"):
 		r.Kind = KindGroupDel
-		q := msg[strings.IndexByte(msg, '\''):]
+		q := fromQuote(msg)
 		r.Group, q = quoted(q)
 		if strings.HasPrefix(q, " owned by ") {
 			r.User, _ = quoted(q[len(" owned by "):])
@@ -614,7 +614,7 @@ func parseShadow(r *Record, msg string) {
 		if !shadow && !strings.HasPrefix(rest, " to group ") {
 			return
 		}
-		g, _ := quoted(rest[strings.IndexByte(rest, '\''):])
+		g, _ := quoted(fromQuote(rest))
 		r.Kind, r.User, r.Group = KindGroupMemberAdd, u, g
 		if shadow {
 			r.Detail = "shadow"
@@ -625,7 +625,7 @@ func parseShadow(r *Record, msg string) {
 		if !shadow && !strings.HasPrefix(rest, " from group ") {
 			return
 		}
-		g, _ := quoted(rest[strings.IndexByte(rest, '\''):])
+		g, _ := quoted(fromQuote(rest))
 		r.Kind, r.User, r.Group = KindGroupMemberDel, u, g
 		if shadow {
 			r.Detail = "shadow"
@@ -663,7 +663,7 @@ func parseShadow(r *Record, msg string) {
 		}
 	case strings.HasPrefix(msg, "lock user '"), strings.HasPrefix(msg, "unlock user '"):
 		lock := msg[0] == 'l'
-		q := msg[strings.IndexByte(msg, '\''):]
+		q := fromQuote(msg)
 		u, _ := quoted(q)
 		r.User = u
 		if lock {
@@ -707,6 +707,14 @@ func shadowKV(r *Record, s string) {
 		b.WriteString(v)
 	}
 	r.Detail = b.String()
+}
+
+// fromQuote returns s from its first single quote on, or "" without one.
+func fromQuote(s string) string {
+	if i := strings.IndexByte(s, '\''); i >= 0 {
+		return s[i:]
+	}
+	return ""
 }
 
 // quoted returns the content of a leading 'quoted' string and the rest after it.

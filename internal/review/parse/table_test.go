@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -180,6 +182,12 @@ var fuzzSeeds = []string{
 	"Nov  5 14:01:00 web01 sshd[1]: User x not allowed because ",
 	"Nov  5 14:01:00 web01 sshd[1]: pam_unix(: ",
 	"Nov  5 14:01:00 web01 CROND[1]: (",
+	"add 'dave' to group 'wheel'",
+	"change user 'bob' UID from '1001' to '0'",
+	"(to root) alice on pts/0",
+	"alice : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id",
+	"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.7  user=root",
+	"message repeated 2 times: [ Failed password for root from 198.51.100.7 port 1 ssh2]",
 }
 
 func FuzzParseLine(f *testing.F) {
@@ -293,4 +301,55 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestTruncatedMessagesNeverPanic feeds every prefix of every fixture
+// message, and each message with one quote, bracket or parenthesis removed,
+// to every program's classifier.
+func TestTruncatedMessagesNeverPanic(t *testing.T) {
+	progs := []string{"sshd", "sshd-session", "sudo", "su", "useradd", "usermod", "userdel", "groupadd", "groupdel", "gpasswd", "passwd",
+		"chage", "CROND", "crontab", "systemd", "systemd-logind", "login", "kernel", "rsyslogd", "systemd-journald", "chronyd"}
+	var msgs []string
+	for _, f := range []string{"rhel-kst/var/log/secure", "rhel-kst/var/log/messages", "rhel-kst/var/log/cron", "debian-utc/var/log/auth.log", "debian-utc/var/log/syslog"} {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := NewParser(Options{})
+		for _, l := range strings.Split(string(data), "\n") {
+			r, ok := p.Line([]byte(l), 1, 0)
+			if !ok || r.Program == "" {
+				continue
+			}
+			if i := strings.Index(l, r.Program); i >= 0 {
+				if j := strings.Index(l[i:], ": "); j >= 0 {
+					msgs = append(msgs, l[i+j+2:])
+				}
+			}
+		}
+	}
+	if len(msgs) < 100 {
+		t.Fatalf("only %d fixture messages", len(msgs))
+	}
+	try := func(m string) {
+		defer func() {
+			if e := recover(); e != nil {
+				t.Fatalf("panic on %q: %v", m, e)
+			}
+		}()
+		for _, prog := range progs {
+			var r Record
+			Classify(&r, prog, m)
+		}
+	}
+	for _, m := range msgs {
+		for i := 0; i <= len(m); i++ {
+			try(m[:i])
+		}
+		for i := 0; i < len(m); i++ {
+			if strings.IndexByte("'\"()[]:;= ", m[i]) >= 0 {
+				try(m[:i] + m[i+1:])
+			}
+		}
+	}
 }
