@@ -177,7 +177,7 @@ func Run(ctx context.Context, opts Options, ready func(addr string)) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second,
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn)}
 	opts.Logger.Info("serving CloudWatch Logs API", "endpoint", scheme+"://"+ln.Addr().String(),
 		"data", opts.DataDir, "auth", opts.AuthFile != "")

@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Store) retentionLoop(every time.Duration) {
-	defer s.wg.Done()
+	defer s.bgWG.Done()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

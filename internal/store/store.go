@@ -84,10 +84,12 @@ type Store struct {
 
 	commitCh chan *commitReq
 	failed   atomic.Pointer[error]
-	closing  chan struct{}
-	wg       sync.WaitGroup
-	closeMu  sync.Mutex
-	closed   bool
+	closing  chan struct{}  // closed by Close: stops the retention loop
+	stopping chan struct{}  // closed after it: the committer drains and stops
+	bgWG     sync.WaitGroup // retention loop
+	commitWG sync.WaitGroup // committer
+	closeMu  sync.RWMutex   // senders to commitCh hold it for reading
+	closed   bool           // no more sends to commitCh
 }
 
 // GroupInfo describes a log group.
@@ -218,7 +220,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open pebble: %w", err)
 	}
 	s := &Store{db: db, log: opts.Logger, now: opts.Now, grps: map[string]*group{},
-		commitCh: make(chan *commitReq, 1024), closing: make(chan struct{}), next: 1}
+		commitCh: make(chan *commitReq, 1024), closing: make(chan struct{}), stopping: make(chan struct{}), next: 1}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -230,14 +232,14 @@ func Open(opts Options) (*Store, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
-		s.wg.Add(1)
+		s.commitWG.Add(1)
 		go s.committer()
 		iv := opts.RetentionInterval
 		if iv == 0 {
 			iv = defaultRetentionInterval
 		}
 		if iv > 0 {
-			s.wg.Add(1)
+			s.bgWG.Add(1)
 			go s.retentionLoop(iv)
 		}
 	}
@@ -301,10 +303,14 @@ func (s *Store) Close() error {
 		s.closeMu.Unlock()
 		return nil
 	}
-	s.closed = true
 	close(s.closing)
 	s.closeMu.Unlock()
-	s.wg.Wait()
+	s.bgWG.Wait() // the retention loop may still be committing
+	s.closeMu.Lock()
+	s.closed = true // from here no one sends to commitCh
+	s.closeMu.Unlock()
+	close(s.stopping)
+	s.commitWG.Wait()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close pebble: %w", err)
 	}

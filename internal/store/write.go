@@ -30,14 +30,16 @@ func (s *Store) enqueue(b *pebble.Batch) *commitReq {
 		r.b = nil
 		return r
 	}
-	select {
-	case <-s.closing:
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
 		r.err = ErrClosed
 		b.Close()
 		r.b = nil
-	default:
-		s.commitCh <- r
+		return r
 	}
+	s.commitCh <- r
+	s.closeMu.RUnlock()
 	return r
 }
 
@@ -60,13 +62,13 @@ const maxGroupBytes = 32 << 20
 // committer merges all queued batches into one and commits it with Sync: one
 // fsync acknowledges every caller of the group.
 func (s *Store) committer() {
-	defer s.wg.Done()
+	defer s.commitWG.Done()
 	var group []*commitReq
 	for {
 		var first *commitReq
 		select {
 		case first = <-s.commitCh:
-		case <-s.closing:
+		case <-s.stopping:
 			// Drain what is queued so no caller is left waiting.
 			for {
 				select {
