@@ -52,6 +52,9 @@ var (
 	// LayoutX86_64: __WORDSIZE_TIME64_COMPAT32=1, 32-bit session and time.
 	LayoutX86_64 = Layout{Name: "x86_64", Size: 384}
 	// LayoutAarch64: 64-bit session and timeval, ut_addr_v6 at 360.
+	// glibc's aarch64 bits/wordsize.h sets __WORDSIZE_TIME64_COMPAT32 to 0,
+	// so bits/utmp.h uses long ut_session and struct timeval: 396 bytes of
+	// fields padded to 400 (derived from the headers; no aarch64 host here).
 	LayoutAarch64 = Layout{Name: "aarch64", Size: 400, Time64: true}
 )
 
