@@ -1,7 +1,10 @@
 package agent
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,12 +28,17 @@ import (
 // between its copy and its truncate; those are on no disk and not expected.
 func TestAgent_Logrotate(t *testing.T) {
 	lr := testutil.Peer(t, "logrotate", "apt-get install logrotate")
-	for _, mode := range []string{"create", "copytruncate"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tc := range []struct{ name, mode, compress string }{
+		{"create", "create", "nocompress"},
+		{"create+compress", "create", "compress"}, // the rotated file is gzipped (and removed) while the agent may still be reading it
+		{"copytruncate", "copytruncate", "nocompress"},
+	} {
+		mode := tc.mode
+		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "app.log")
 			conf := filepath.Join(dir, "logrotate.conf")
-			os.WriteFile(conf, []byte(fmt.Sprintf("%s {\n  rotate 100\n  %s\n  nocompress\n  missingok\n}\n", path, mode)), 0o644)
+			os.WriteFile(conf, []byte(fmt.Sprintf("%s {\n  rotate 100\n  %s\n  %s\n  missingok\n}\n", path, mode, tc.compress)), 0o644)
 			appendLines(t, path, "seq 0000000")
 			sink := newSink()
 			h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
@@ -66,7 +74,7 @@ func TestAgent_Logrotate(t *testing.T) {
 				// order), only lines that were written, and every line on disk.
 				assertSubsequence(t, onDisk, got, total)
 			}
-			t.Logf("%s: %d lines written, %d on disk after 5 rotations, %d delivered exactly once in order", mode, total, len(onDisk), len(got))
+			t.Logf("%s: %d lines written, %d on disk after 5 rotations, %d delivered exactly once in order", tc.name, total, len(onDisk), len(got))
 		})
 	}
 }
@@ -116,6 +124,15 @@ func linesOnDisk(t *testing.T, dir string) []string {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasSuffix(p, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for _, l := range strings.Split(string(data), "\n") {
 			if n, err := strconv.Atoi(strings.TrimPrefix(l, "seq ")); err == nil && strings.HasPrefix(l, "seq ") {
