@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/logwarden/logwarden/internal/review/parse"
@@ -40,6 +41,12 @@ type CloudWatchOptions struct {
 	Client *cwl.Client
 }
 
+// defaultServerRegion is used with an Endpoint when no region is set.
+const defaultServerRegion = "us-east-1"
+
+// anonKey signs requests to an endpoint when no credentials are found.
+const anonKey = "logwarden"
+
 // filterPageLimit is the events per FilterLogEvents page (the API maximum).
 const filterPageLimit = 10000
 
@@ -64,9 +71,20 @@ func CloudWatch(ctx context.Context, opts CloudWatchOptions, fn func(*parse.Reco
 	}
 	client := opts.Client
 	if client == nil {
-		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(opts.Region))
+		region := opts.Region
+		if region == "" && opts.Endpoint != "" {
+			region = defaultServerRegion
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
 		if err != nil {
 			return nil, fmt.Errorf("load aws config: %w", err)
+		}
+		if opts.Endpoint != "" {
+			// the embedded server without an auth file accepts any
+			// signature: an air-gapped reviewer needs no AWS credentials
+			if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+				cfg.Credentials = credentials.NewStaticCredentialsProvider(anonKey, anonKey, "")
+			}
 		}
 		client = cwl.NewFromConfig(cfg, func(o *cwl.Options) {
 			if opts.Endpoint != "" {

@@ -108,6 +108,18 @@ func TestCloudWatchAgainstEmbeddedServer(t *testing.T) {
 	if len(central) != len(local) || len(local) < 50 {
 		t.Fatalf("central %d records, local %d", len(central), len(local))
 	}
+	// the same through an endpoint URL alone, with no AWS credentials anywhere
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never reach for the instance metadata address
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	n := 0
+	if _, err := CloudWatch(ctx, CloudWatchOptions{Endpoint: hs.URL, Groups: []string{group}, Start: start, End: end, Zone: kst},
+		func(*parse.Record) error { n++; return nil }); err != nil || n != len(local) {
+		t.Fatalf("endpoint-only read: %d records, %v", n, err)
+	}
 	key := func(r parse.Record) string {
 		return strings.Join([]string{r.Time.UTC().Format(time.RFC3339Nano), string(r.Kind), r.Program, r.User, r.TargetUser, r.SrcIP,
 			r.Method, r.Command, r.Detail, r.Raw}, "|")
