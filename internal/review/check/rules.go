@@ -783,7 +783,7 @@ func (j *judge) r10() Result {
 			gaps++
 			sev := SevNotice
 			for _, s := range stops {
-				if s >= g.From.Add(-time.Hour).UnixNano() && s <= g.To.UnixNano() {
+				if s >= g.From.Add(-2*time.Hour).UnixNano() && s <= g.To.UnixNano() {
 					sev = SevFinding
 				}
 			}

@@ -119,7 +119,7 @@ func (r *Report) HTML(lang string) []byte {
 			l(lang, "판단/소명", "Judgement"), l(lang, "조치", "Action"), l(lang, "담당", "Owner"), l(lang, "최초 보고", "Since"), l(lang, "상태", "Status"))
 		for _, en := range r.Register {
 			w("<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td><span class=\"%s\">%s</span>: %s</td><td class=\"small\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-				en.No, en.First.Format("01-02 15:04"), e(en.Host), en.Rule, sclass(en.Severity), SeverityText(en.Severity, lang), e(en.Summary.Get(lang)), e(refsText(en.Evidence, len(en.Evidence))),
+				en.No, regWhen(en), e(en.Host), en.Rule, sclass(en.Severity), SeverityText(en.Severity, lang), e(en.Summary.Get(lang)), e(refsText(en.Evidence, len(en.Evidence))),
 				e(en.Disposition), e(en.Action), e(en.Owner), e(en.Since), StatusText(en.Status, lang))
 		}
 		w("</table>\n")

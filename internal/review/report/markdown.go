@@ -89,7 +89,7 @@ func (r *Report) Markdown(lang string) []byte {
 			l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "규칙", "Rule"), l(lang, "내용", "What"), l(lang, "증적", "Evidence"),
 			l(lang, "판단/소명", "Judgement"), l(lang, "조치", "Action"), l(lang, "담당", "Owner"), l(lang, "최초 보고", "Since"), l(lang, "상태", "Status"))
 		for _, e := range r.Register {
-			w("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e.No, e.First.Format("01-02 15:04"), mdEscape(e.Host), e.Rule,
+			w("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e.No, regWhen(e), mdEscape(e.Host), e.Rule,
 				mdEscape(SeverityText(e.Severity, lang)+": "+e.Summary.Get(lang)), mdEscape(refsText(e.Evidence, len(e.Evidence))),
 				mdEscape(e.Disposition), mdEscape(e.Action), mdEscape(e.Owner), e.Since, StatusText(e.Status, lang))
 		}

@@ -268,7 +268,7 @@ func (w *pdfw) render(r *Report) {
 	} else {
 		rows = nil
 		for _, e := range r.Register {
-			rows = append(rows, []string{fmt.Sprint(e.No), e.First.Format("01-02 15:04"), e.Host, e.Rule, SeverityText(e.Severity, lang) + ": " + e.Summary.Get(lang),
+			rows = append(rows, []string{fmt.Sprint(e.No), regWhen(e), e.Host, e.Rule, SeverityText(e.Severity, lang) + ": " + e.Summary.Get(lang),
 				e.Disposition, e.Action, e.Owner, e.Since, StatusText(e.Status, lang)})
 		}
 		w.table(6.5, []float64{.04, .09, .06, .05, .36, .1, .08, .06, .07, .09}, []string{"No", l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "규칙", "Rule"), l(lang, "내용", "What"),

@@ -112,3 +112,12 @@ func policyFields(r *Report) (ref string, retention int) {
 func policyRef(r *Report) string { s, _ := policyFields(r); return s }
 
 func policyRetention(r *Report) int { _, n := policyFields(r); return n }
+
+// regWhen is a register entry's time, "-" for entries without one
+// (coverage and integrity items are about a whole log).
+func regWhen(e Entry) string {
+	if e.First.IsZero() {
+		return "-"
+	}
+	return e.First.Format("01-02 15:04")
+}
