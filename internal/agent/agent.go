@@ -200,6 +200,7 @@ type source struct {
 	exclude tail.Exclude
 	popts   decode.Options
 	newline tail.Newline
+	charset *decode.Charset
 }
 
 // New validates opts, compiles every source and opens the checkpoint store.
@@ -292,6 +293,7 @@ func compileSource(i int, s config.Source, stateDir string, maxEvent int) (*sour
 	if err != nil {
 		return nil, err
 	}
+	src.charset = p.Charset()
 	switch p.Charset().Newline() {
 	case decode.NewlineUTF16LE:
 		src.newline = tail.NewlineUTF16LE

@@ -1056,3 +1056,23 @@ func TestAgent_CrashDuringRotation(t *testing.T) {
 	h.stop()
 	assertExactly(t, sink2.messages(), append(lines("a", 50, 100), lines("b", 0, 30)...))
 }
+
+// TestAgent_UTF16ByteOrderMark: with encoding "utf-16" (no byte order
+// named), a big-endian byte order mark selects big-endian splitting and
+// decoding; "utf-16le" and the CloudWatch Agent's default stay little-endian.
+func TestAgent_UTF16ByteOrderMark(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	b := []byte{0xfe, 0xff}
+	for _, r := range "big ਊ endian\nsecond\n" {
+		b = append(b, byte(r>>8), byte(r))
+	}
+	os.WriteFile(path, b, 0o644)
+	src := testSource(path)
+	src.Encoding = "utf-16"
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, src))
+	h.waitCount(2)
+	h.stop()
+	assertExactly(t, sink.messages(), []string{"big \u0a0a endian", "second"})
+}

@@ -35,14 +35,15 @@ type tailer struct {
 
 	stopAtEOF atomic.Bool
 
-	f     *os.File
-	id    tail.ID
-	fp    tail.Fingerprint
-	rd    *tail.Reader
-	proc  *decode.Processor
-	h     *checkpoint.Handle
-	now   time.Time
-	lines int
+	f       *os.File
+	newline tail.Newline // the source's, or big-endian UTF-16 by the file's BOM
+	id      tail.ID
+	fp      tail.Fingerprint
+	rd      *tail.Reader
+	proc    *decode.Processor
+	h       *checkpoint.Handle
+	now     time.Time
+	lines   int
 
 	emitFn decode.EmitFunc
 	lineFn tail.LineFunc
@@ -95,6 +96,14 @@ func (t *tailer) open() bool {
 		_, t.batchOK = t.a.opts.Sink.(BatchSink)
 	}
 	t.f, t.id, t.fp, t.released = f, tail.FileID(fi), tail.Fingerprint{}, false
+	t.newline = t.src.newline
+	var head [2]byte
+	n, _ := f.ReadAt(head[:], 0)
+	cs := t.src.charset.ForBOM(head[:n])
+	t.proc.SetCharset(cs)
+	if cs.Newline() == decode.NewlineUTF16BE {
+		t.newline = tail.NewlineUTF16BE
+	}
 	key := checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}
 	var start int64
 	if e, ok := t.a.store.Lookup(key); ok {
@@ -119,7 +128,7 @@ func (t *tailer) open() bool {
 		Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino,
 		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
 	})
-	t.rd = tail.NewReader(f, start, t.src.newline, t.a.opts.MaxEventBytes)
+	t.rd = tail.NewReader(f, start, t.newline, t.a.opts.MaxEventBytes)
 	t.a.busy(t.src.idx, t.id, 1)
 	return true
 }
@@ -458,7 +467,7 @@ func (t *tailer) recoverRotated() {
 		t.a.busy(t.src.idx, id, 1)
 		cur := t.h
 		t.h = t.a.store.Track(e)
-		rd := tail.NewReader(f, e.Offset, t.src.newline, t.a.opts.MaxEventBytes)
+		rd := tail.NewReader(f, e.Offset, t.newline, t.a.opts.MaxEventBytes)
 		t.now = time.Now()
 		_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
 		if !t.a.stopping.Load() {
@@ -495,7 +504,7 @@ func (t *tailer) recoverTruncated() {
 	t.a.busy(t.src.idx, id, 1)
 	cur := t.h
 	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: f.Name(), Dev: id.Dev, Inode: id.Ino, FingerprintLen: e.FingerprintLen, Fingerprint: e.Fingerprint, Offset: e.Offset})
-	rd := tail.NewReader(f, e.Offset, t.src.newline, t.a.opts.MaxEventBytes)
+	rd := tail.NewReader(f, e.Offset, t.newline, t.a.opts.MaxEventBytes)
 	t.now = time.Now()
 	_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
 	if !t.a.stopping.Load() {
@@ -541,7 +550,7 @@ func (t *tailer) truncated() {
 	t.now = time.Now()
 	end := t.rd.Offset()
 	if cp := t.findCopy(); cp != nil {
-		rd := tail.NewReader(cp, t.rd.Offset(), t.src.newline, t.a.opts.MaxEventBytes)
+		rd := tail.NewReader(cp, t.rd.Offset(), t.newline, t.a.opts.MaxEventBytes)
 		_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
 		_ = rd.FlushPartial(t.lineFn)
 		end = rd.Offset()
@@ -559,7 +568,7 @@ func (t *tailer) truncated() {
 	}
 	t.fp = tail.Fingerprint{}
 	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
-	t.rd = tail.NewReader(t.f, 0, t.src.newline, t.a.opts.MaxEventBytes)
+	t.rd = tail.NewReader(t.f, 0, t.newline, t.a.opts.MaxEventBytes)
 }
 
 // findCopy looks next to the file for the copy copytruncate made.

@@ -332,3 +332,17 @@ func TestProcessor_MessagesStayIntact(t *testing.T) {
 		}
 	}
 }
+
+func TestCharset_ForBOM(t *testing.T) {
+	ambiguous, _ := LookupCharset("utf-16")
+	le, _ := LookupCharset("utf-16le")
+	if got := ambiguous.ForBOM([]byte{0xfe, 0xff}); got.Newline() != NewlineUTF16BE {
+		t.Errorf("utf-16 with FE FF: %s", got.Name())
+	}
+	if got := ambiguous.ForBOM([]byte{0xff, 0xfe}); got != ambiguous {
+		t.Errorf("utf-16 with FF FE: %s", got.Name())
+	}
+	if got := le.ForBOM([]byte{0xfe, 0xff}); got != le {
+		t.Errorf("utf-16le must not be overridden by a BOM")
+	}
+}

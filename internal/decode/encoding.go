@@ -31,6 +31,19 @@ type Charset struct {
 	name    string
 	newline Newline
 	enc     encoding.Encoding // nil: UTF-8, only validated
+	sniff   bool              // "utf-16" without a byte order: a BOM may pick big-endian
+}
+
+var utf16BE = &Charset{name: "utf-16be", newline: NewlineUTF16BE, enc: unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)}
+
+// ForBOM returns the charset to use for a file that starts with head: for
+// "utf-16" without a byte order, a big-endian byte order mark (FE FF)
+// selects UTF-16BE; otherwise c itself.
+func (c *Charset) ForBOM(head []byte) *Charset {
+	if c.sniff && len(head) >= 2 && head[0] == 0xFE && head[1] == 0xFF {
+		return utf16BE
+	}
+	return c
 }
 
 // Name is the canonical name the charset was looked up as.
@@ -48,7 +61,11 @@ func LookupCharset(name string) (*Charset, error) {
 	switch n {
 	case "", "utf-8", "utf8", "utf_8", "ascii", "us-ascii":
 		return &Charset{name: "utf-8"}, nil
-	case "utf-16", "utf-16le", "utf_16", "utf_16le", "utf16", "utf16le":
+	case "utf-16", "utf_16", "utf16":
+		// No byte order named: little-endian like the CloudWatch Agent, unless
+		// the file starts with a big-endian byte order mark (see ForBOM).
+		return &Charset{name: "utf-16le", newline: NewlineUTF16LE, enc: unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), sniff: true}, nil
+	case "utf-16le", "utf_16le", "utf16le":
 		return &Charset{name: "utf-16le", newline: NewlineUTF16LE, enc: unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)}, nil
 	case "utf-16be", "utf_16be", "utf16be":
 		return &Charset{name: "utf-16be", newline: NewlineUTF16BE, enc: unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)}, nil

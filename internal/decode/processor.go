@@ -96,6 +96,10 @@ func NewProcessor(opts Options) (*Processor, error) {
 	return p, nil
 }
 
+// SetCharset switches the encoding (ForBOM's choice for one file). Call it
+// before the first line.
+func (p *Processor) SetCharset(cs *Charset) { p.cs = cs }
+
 // Charset is the processor's encoding.
 func (p *Processor) Charset() *Charset { return p.cs }
 
