@@ -182,3 +182,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestOpen_UnwritableStateDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes anywhere; covered when run as a normal user")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o500)
+	defer os.Chmod(dir, 0o700)
+	if _, err := Open(dir, Options{}); err == nil || !strings.Contains(err.Error(), "is not writable") {
+		t.Fatalf("Open on a read-only dir: %v", err)
+	}
+}

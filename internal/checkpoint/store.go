@@ -87,6 +87,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := fsutil.RemoveTemps(dir); err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)
 	}
+	// Fail at start, not at the first save, when the state cannot be written.
+	probe, err := os.CreateTemp(dir, ".probe.*"+fsutil.TempSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("open checkpoint: state dir %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	data, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
