@@ -182,6 +182,11 @@ func pebbleOptions(readOnly bool) *pebble.Options {
 		CacheSize:    cacheSize,
 		ReadOnly:     readOnly,
 		Logger:       quietLogger{},
+		// A log store is append-mostly: let L0 and the base level grow larger
+		// before compacting, which lowers write amplification.
+		L0CompactionThreshold: 8,
+		L0StopWritesThreshold: 64,
+		LBaseMaxBytes:         256 << 20,
 	}
 	// Fast compression where data is young (flushes, L0-L1), zstd below, where
 	// almost all of a log store's bytes end up.
