@@ -184,7 +184,7 @@ func (a *ackLog) last() int64 {
 // waitFor waits (bounded) until the last ack is want.
 func (a *ackLog) waitFor(want int64) {
 	a.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(60 * time.Second)
 	for a.last() != want {
 		select {
 		case <-a.changed:
@@ -246,7 +246,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // eventually polls cond until it holds or a generous deadline passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -40,7 +40,7 @@ func TestPipeline_Moto(t *testing.T) {
 		cmd.Wait()
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {

@@ -48,7 +48,7 @@ func putAll(t *testing.T, p *Pipeline, dst Destination, evs []Event) {
 
 func flush(t *testing.T, p *Pipeline) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := p.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
@@ -57,7 +57,7 @@ func flush(t *testing.T, p *Pipeline) {
 
 func closeP(t *testing.T, p *Pipeline) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := p.Close(ctx); err != nil {
 		t.Errorf("Close: %v", err)
@@ -638,7 +638,7 @@ func TestPipeline_BudgetHeldByIdleDestinationDoesNotStall(t *testing.T) {
 	putAll(t, p, idle, []Event{{Timestamp: baseTs, Message: "waits for the flush interval"}})
 	acks := newAckLog(t, "busy")
 	msg := strings.Repeat("b", 1000)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for i := range 5000 {
 		if err := p.Put(ctx, busy, Event{Timestamp: baseTs, Message: msg, Acker: acks, Offset: int64(i + 1)}); err != nil {
