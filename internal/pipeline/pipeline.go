@@ -200,6 +200,11 @@ func (p *Pipeline) Stats() Stats {
 // Acks reach each Acker in the order its events were handed over, after the
 // destination accepted (or explicitly rejected) them. The order holds per
 // destination: an Acker must feed a single destination, as one tailed file does.
+//
+// A message longer than MaxEventBytes is cut (Truncate); an empty message is
+// acknowledged without being sent (the API refuses it); a Timestamp <= 0 is
+// replaced by the current time. Events the service rejects as too old or too
+// new are acknowledged and counted in Stats, never retried.
 func (p *Pipeline) Put(ctx context.Context, dst Destination, ev Event) error {
 	_, err := p.PutBatch(ctx, dst, []Event{ev})
 	return err
