@@ -678,3 +678,68 @@ func TestPipeline_ReleasesMemoryWhenIdle(t *testing.T) {
 		})
 	}
 }
+
+// TestPipeline_ConcurrentProducers has several sources on several
+// destinations putting at once, with flushes in between, failures and a small
+// memory budget: every source ends fully acked, in order, and every event is
+// sent exactly once.
+func TestPipeline_ConcurrentProducers(t *testing.T) {
+	fc := newFakeClient(t)
+	var calls atomic.Int64
+	fc.put = func(string, string, []cloudwatch.Event) (cloudwatch.Rejected, error) {
+		if calls.Add(1)%5 == 0 {
+			return cloudwatch.Rejected{}, &types.ServiceUnavailableException{}
+		}
+		return cloudwatch.Rejected{}, nil
+	}
+	opts := quick()
+	opts.Concurrency = 3
+	opts.MaxBufferedBytes = 4 * reserveChunk
+	p := New(fc, opts)
+	const sources, perSource = 6, 5000
+	logs := make([]*ackLog, sources)
+	done := make(chan error, sources)
+	for s := range sources {
+		logs[s] = newAckLog(t, fmt.Sprint("src", s))
+		dst := Destination{Group: "g", Stream: fmt.Sprint("s", s%3)}
+		go func() {
+			batch := make([]Event, 0, 50)
+			for i := 1; i <= perSource; i++ {
+				batch = append(batch, Event{Timestamp: baseTs + int64(i%100), Message: fmt.Sprintf("s%d-%d", s, i), Acker: logs[s], Offset: int64(i)})
+				if len(batch) == cap(batch) || i == perSource {
+					if _, err := p.PutBatch(context.Background(), dst, batch); err != nil {
+						done <- err
+						return
+					}
+					batch = batch[:0]
+				}
+				if i%1700 == 0 {
+					go p.Flush(context.Background())
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range sources {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, p)
+	for _, l := range logs {
+		if l.last() != perSource {
+			t.Errorf("%s: last ack %d, want %d", l.name, l.last(), perSource)
+		}
+	}
+	seen := map[string]bool{}
+	for _, e := range fc.allEvents() {
+		if seen[e.Message] {
+			t.Fatalf("%q sent twice", e.Message)
+		}
+		seen[e.Message] = true
+	}
+	if len(seen) != sources*perSource {
+		t.Errorf("sent %d distinct events, want %d", len(seen), sources*perSource)
+	}
+	closeP(t, p)
+}
