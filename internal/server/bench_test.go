@@ -83,3 +83,14 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkDecodePutLogEvents measures the PutLogEvents body decoder alone.
+func BenchmarkDecodePutLogEvents(b *testing.B) {
+	body := putBody("s", 1000, time.Now().UnixMilli())
+	b.SetBytes(int64(len(body)))
+	for i := 0; i < b.N; i++ {
+		if _, e := decodePutLogEvents(body); e != nil {
+			b.Fatal(e)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -56,6 +57,30 @@ var special = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// plainRun returns the index of the first byte at or after i that is special
+// in a JSON string (see special), or len(b). It checks eight bytes at a time.
+func plainRun(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ ('"' * lsb)
+		bs := w ^ ('\\' * lsb)
+		// A byte is special if it is < 0x20, >= 0x80, '"' or '\\'; each test
+		// below sets the high bit of some byte when one is present.
+		if ((w-0x20*lsb)|w|(q-lsb)&^q|(bs-lsb)&^bs)&msb != 0 {
+			break
+		}
+	}
+	for i < len(b) && !special[b[i]] {
+		i++
+	}
+	return i
+}
+
 type jdec struct {
 	b   []byte
 	i   int
@@ -107,9 +132,7 @@ func (d *jdec) str(dst []byte) ([]byte, bool) {
 	}
 	for {
 		start := d.i
-		for d.i < len(d.b) && !special[d.b[d.i]] {
-			d.i++
-		}
+		d.i = plainRun(d.b, d.i)
 		dst = append(dst, d.b[start:d.i]...)
 		if d.i >= len(d.b) {
 			return dst, false

@@ -88,3 +88,23 @@ func FuzzServe(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainRun checks the word-at-a-time scan against the byte table.
+func FuzzPlainRun(f *testing.F) {
+	f.Add([]byte(`plain ascii text with "quote`), 0)
+	f.Add([]byte("0123456789abcdef\x1fxyz"), 3)
+	f.Add([]byte("abcdefgh\\ijklmnop"), 0)
+	f.Add([]byte("héllo wörld, plain plain plain"), 1)
+	f.Fuzz(func(t *testing.T, b []byte, i int) {
+		if i < 0 || i > len(b) {
+			return
+		}
+		want := i
+		for want < len(b) && !special[b[want]] {
+			want++
+		}
+		if got := plainRun(b, i); got != want {
+			t.Fatalf("plainRun(%q, %d) = %d, want %d", b, i, got, want)
+		}
+	})
+}
