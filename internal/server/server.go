@@ -124,7 +124,7 @@ func New(st *store.Store, opts Options) (*Server, error) {
 		s.now = time.Now
 	}
 	if opts.AuthFile != "" {
-		c, err := LoadAuthFile(opts.AuthFile)
+		c, err := loadAuthFile(opts.AuthFile)
 		if err != nil {
 			return nil, err
 		}

@@ -25,9 +25,9 @@ type credential struct {
 	token  string // optional session token the request must carry
 }
 
-// LoadAuthFile reads a credentials file: one "ACCESS_KEY_ID SECRET [TOKEN]"
+// loadAuthFile reads a credentials file: one "ACCESS_KEY_ID SECRET [TOKEN]"
 // per line; blank lines and lines starting with # are ignored.
-func LoadAuthFile(path string) (map[string]credential, error) {
+func loadAuthFile(path string) (map[string]credential, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open auth file: %w", err)
