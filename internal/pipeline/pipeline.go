@@ -792,7 +792,10 @@ func (p *Pipeline) maybeRelease() {
 	seen := p.activity.Load()
 	time.AfterFunc(IdleReleaseAfter, func() {
 		p.releaseArmed.Store(false)
-		if p.ctx.Err() != nil || p.activity.Load() != seen || p.budget.Load() != 0 {
+		if p.ctx.Err() != nil {
+			return
+		}
+		if p.activity.Load() != seen || p.budget.Load() != 0 {
 			p.maybeRelease() // still busy: look again later
 			return
 		}
