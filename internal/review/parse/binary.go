@@ -145,3 +145,60 @@ func FromBinlogJSON(line string, source string, lineNo int64) (Record, bool) {
 	r.Line, r.Offset, r.Raw = lineNo, -1, line
 	return r, true
 }
+
+// FromWtmpdb converts one wtmpdb row into its events: a boot (and the
+// shutdown that closed it) or a login (and its logout once it ended).
+// Raw is a binlog.JSONRecord line with format "wtmpdb"; Line is the row id.
+func FromWtmpdb(e binlog.WtmpdbEntry, source string) []Record {
+	ev := func(kind Kind, t time.Time, typ string) Record {
+		j := binlog.JSONRecord{Format: "wtmpdb", Type: typ, User: e.User, TTY: e.TTY, Host: e.RemoteHost, PID: int32(e.PID),
+			Session: e.ID, Layout: "sqlite", Index: e.ID}
+		if !t.IsZero() {
+			j.Time = t.UTC().Format(time.RFC3339Nano)
+		}
+		r := Record{Time: t, Program: "wtmpdb", PID: int(e.PID), Kind: kind, User: e.User, TTY: e.TTY, Source: source,
+			Line: e.ID, Offset: -1, Raw: string(j.Marshal())}
+		setAddr(&r, false, "", e.RemoteHost)
+		if e.Service != "" {
+			if r.Detail != "" {
+				r.Detail += " "
+			}
+			r.Detail += "service=" + e.Service
+		}
+		return r
+	}
+	var out []Record
+	switch e.Type {
+	case binlog.WtmpdbBootTime:
+		b := ev(KindWtmpBoot, e.Login, "BOOT_TIME")
+		b.User, b.SrcIP, b.Detail = "reboot", "", e.RemoteHost
+		out = append(out, b)
+		if !e.Logout.IsZero() {
+			s := ev(KindWtmpShutdown, e.Logout, "RUN_LVL")
+			s.User, s.SrcIP, s.Detail = "shutdown", "", e.RemoteHost
+			out = append(out, s)
+		}
+	case binlog.WtmpdbUserProcess:
+		out = append(out, ev(KindWtmpLogin, e.Login, "USER_PROCESS"))
+		if !e.Logout.IsZero() {
+			out = append(out, ev(KindWtmpLogout, e.Logout, "DEAD_PROCESS"))
+		}
+	default:
+		r := ev(KindWtmpRunLevel, e.Login, "RUN_LVL")
+		r.Detail = "wtmpdb_type=" + strconv.FormatInt(e.Type, 10)
+		out = append(out, r)
+	}
+	return out
+}
+
+// FromLastlog2 converts a lastlog2 row (KindLastlog with the account name).
+func FromLastlog2(e binlog.Lastlog2Entry, source string, line int64) Record {
+	j := binlog.JSONRecord{Format: "lastlog2", Type: "lastlog", User: e.Name, TTY: e.TTY, Host: e.RemoteHost, Layout: "sqlite", Index: line - 1}
+	if !e.Time.IsZero() {
+		j.Time = e.Time.UTC().Format(time.RFC3339Nano)
+	}
+	r := Record{Time: e.Time, Program: "lastlog2", Kind: KindLastlog, User: e.Name, TTY: e.TTY, Source: source, Line: line,
+		Offset: -1, Raw: string(j.Marshal())}
+	setAddr(&r, false, "", e.RemoteHost)
+	return r
+}

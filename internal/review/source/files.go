@@ -36,18 +36,20 @@ type Class string
 
 // Input classes.
 const (
-	ClassAuth    Class = "auth"    // secure, auth.log
-	ClassSyslog  Class = "syslog"  // messages, syslog
-	ClassCron    Class = "cron"    // cron
-	ClassWtmp    Class = "wtmp"    // wtmp
-	ClassBtmp    Class = "btmp"    // btmp
-	ClassUtmp    Class = "utmp"    // utmp (current sessions)
-	ClassLastlog Class = "lastlog" // lastlog
-	ClassAudit   Class = "audit"   // audit/audit.log
-	ClassJournal Class = "journal" // journalctl -o json export
-	ClassSulog   Class = "sulog"   // sulog
-	ClassXferlog Class = "xferlog" // xferlog
-	ClassOther   Class = "other"   // CloudWatch streams of unknown content
+	ClassAuth     Class = "auth"     // secure, auth.log
+	ClassSyslog   Class = "syslog"   // messages, syslog
+	ClassCron     Class = "cron"     // cron
+	ClassWtmp     Class = "wtmp"     // wtmp
+	ClassBtmp     Class = "btmp"     // btmp
+	ClassUtmp     Class = "utmp"     // utmp (current sessions)
+	ClassLastlog  Class = "lastlog"  // lastlog
+	ClassAudit    Class = "audit"    // audit/audit.log
+	ClassJournal  Class = "journal"  // journalctl -o json export
+	ClassSulog    Class = "sulog"    // sulog
+	ClassXferlog  Class = "xferlog"  // xferlog
+	ClassWtmpdb   Class = "wtmpdb"   // var/lib/wtmpdb/wtmp.db (Debian 13: SQLite instead of wtmp)
+	ClassLastlog2 Class = "lastlog2" // var/lib/lastlog/lastlog2.db (SQLite instead of lastlog)
+	ClassOther    Class = "other"    // CloudWatch streams of unknown content
 )
 
 // Gap is a silence inside the period longer than the threshold.
@@ -376,6 +378,15 @@ func Discover(root string) ([]Candidate, error) {
 		return nil, fmt.Errorf("discover logs: %w", err)
 	}
 	if flatTop {
+		for _, db := range []struct {
+			rel   string
+			class Class
+		}{{"var/lib/wtmpdb/wtmp.db", ClassWtmpdb}, {"var/lib/lastlog/lastlog2.db", ClassLastlog2}} {
+			p := filepath.Join(root, filepath.FromSlash(db.rel))
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				out = append(out, Candidate{Path: p, Name: db.rel, Class: db.class, Base: path.Base(db.rel)})
+			}
+		}
 		ents, err := os.ReadDir(root)
 		if err != nil {
 			return nil, fmt.Errorf("discover logs: %w", err)
@@ -405,8 +416,8 @@ func Discover(root string) ([]Candidate, error) {
 }
 
 func classOrder(c Class) int {
-	for i, x := range []Class{ClassAuth, ClassSyslog, ClassCron, ClassJournal, ClassAudit, ClassWtmp, ClassBtmp,
-		ClassUtmp, ClassLastlog, ClassSulog, ClassXferlog} {
+	for i, x := range []Class{ClassAuth, ClassSyslog, ClassCron, ClassJournal, ClassAudit, ClassWtmp, ClassWtmpdb, ClassBtmp,
+		ClassUtmp, ClassLastlog, ClassLastlog2, ClassSulog, ClassXferlog} {
 		if x == c {
 			return i
 		}
@@ -554,6 +565,8 @@ func readFile(ctx context.Context, c Candidate, opts FileOptions, names map[uint
 	switch c.Class {
 	case ClassWtmp, ClassBtmp, ClassUtmp, ClassLastlog:
 		return in, readBinary(f, c, &in, names, pt)
+	case ClassWtmpdb, ClassLastlog2:
+		return in, readSQLiteDB(f, c, &in, pt)
 	}
 	h := sha256.New()
 	var r io.Reader = io.TeeReader(f, h)
@@ -863,4 +876,51 @@ func readBinary(f *os.File, c Candidate, in *Input, names map[uint32]string, pt 
 			Reason: fmt.Sprintf("size %d is not a multiple of the %d-byte record: %d trailing bytes", in.Size, rd.Layout.Size, st.TrailingLen)})
 	}
 	return err
+}
+
+// readSQLiteDB reads a wtmpdb or lastlog2 database; its events are
+// delivered in time order.
+func readSQLiteDB(f *os.File, c Candidate, in *Input, pt *periodTracker) error {
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		in.Skipped = "hash: " + err.Error()
+		return nil
+	}
+	in.SHA256 = hex.EncodeToString(h.Sum(nil))
+	in.Layout = "sqlite"
+	var recs []parse.Record
+	if c.Class == ClassLastlog2 {
+		es, err := binlog.ReadLastlog2(c.Path)
+		if err != nil {
+			in.Skipped = err.Error()
+			return nil
+		}
+		for i, e := range es {
+			in.Stats.Lines++
+			if !e.Time.IsZero() {
+				recs = append(recs, parse.FromLastlog2(e, c.Name, int64(i+1)))
+			}
+		}
+	} else {
+		es, wal, err := binlog.ReadWtmpdb(c.Path)
+		if err != nil {
+			in.Skipped = err.Error()
+			return nil
+		}
+		if wal {
+			in.Stats.AddError(parse.ParseError{Source: c.Name, Reason: "a non-empty -wal file is beside the database: its newest rows may be missing"})
+		}
+		for _, e := range es {
+			in.Stats.Lines++
+			recs = append(recs, parse.FromWtmpdb(e, c.Name)...)
+		}
+		sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
+	}
+	for i := range recs {
+		if err := pt.observe(&recs[i], 0); err != nil {
+			return err
+		}
+	}
+	in.ByteStart, in.ByteEnd = -1, -1
+	return nil
 }

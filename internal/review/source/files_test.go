@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/logwarden/logwarden/internal/binlog"
 	"github.com/logwarden/logwarden/internal/review/parse"
+	"github.com/logwarden/logwarden/internal/testutil"
 )
 
 var kst = time.FixedZone("KST", 9*3600)
@@ -505,4 +508,57 @@ func FuzzEachLine(f *testing.F) {
 			t.Fatalf("%d lines, want %d", count, want)
 		}
 	})
+}
+
+// TestFilesWtmpdb: a Debian 13 host keeps logins in SQLite (wtmpdb,
+// lastlog2); they are found under var/lib and read like wtmp/lastlog.
+func TestFilesWtmpdb(t *testing.T) {
+	py := testutil.Peer(t, "python3", "Debian package python3")
+	root := t.TempDir()
+	for _, d := range []string{"var/log", "var/lib/wtmpdb", "var/lib/lastlog"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	us := func(s string) string { return strconv.FormatInt(mustTime(s).UnixMicro(), 10) }
+	sql := map[string]string{
+		"var/lib/wtmpdb/wtmp.db": "CREATE TABLE wtmp(ID INTEGER PRIMARY KEY, Type INTEGER, User TEXT NOT NULL, Login INTEGER, Logout INTEGER, TTY TEXT, RemoteHost TEXT, Service TEXT) STRICT;" +
+			"INSERT INTO wtmp (Type,User,Login,Logout,TTY,RemoteHost,Service) VALUES(1,'reboot'," + us("2026-10-31T18:00:00Z") + "," + us("2026-11-07T15:00:00Z") + ",'~','6.12.48+deb13-amd64',NULL);" +
+			"INSERT INTO wtmp (Type,User,Login,Logout,TTY,RemoteHost,Service) VALUES(3,'alice'," + us("2026-11-02T00:01:10Z") + "," + us("2026-11-02T03:00:00Z") + ",'pts/0','203.0.113.5','sshd');" +
+			"INSERT INTO wtmp (Type,User,Login,Logout,TTY,RemoteHost,Service) VALUES(3,'bob'," + us("2026-11-02T01:00:00Z") + ",NULL,'pts/1','198.51.100.20','sshd');",
+		"var/lib/lastlog/lastlog2.db": "CREATE TABLE Lastlog2(Name TEXT PRIMARY KEY, Time INTEGER NOT NULL, TTY TEXT, RemoteHost TEXT, Service TEXT);" +
+			"INSERT INTO Lastlog2 VALUES('alice',1793577670,'pts/0','203.0.113.5','sshd');",
+	}
+	for rel, q := range sql {
+		cmd := exec.Command(py, "-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.executescript(sys.stdin.read())\nc.close()\n", filepath.Join(root, rel))
+		cmd.Stdin = strings.NewReader(q)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("python3: %v\n%s", err, out)
+		}
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, kst)
+	var got []string
+	ins, err := Files(context.Background(), FileOptions{Root: root, Start: start, End: start.AddDate(0, 1, 0), Zone: kst}, func(r *parse.Record) error {
+		got = append(got, r.Source+" "+string(r.Kind)+" "+r.User+" "+r.SrcIP+" "+r.Time.UTC().Format(time.RFC3339))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"var/lib/wtmpdb/wtmp.db reboot.wtmp reboot  2026-10-31T18:00:00Z", // 03:00 KST on Nov 1
+		"var/lib/wtmpdb/wtmp.db login.wtmp alice 203.0.113.5 2026-11-02T00:01:10Z",
+		"var/lib/wtmpdb/wtmp.db login.wtmp bob 198.51.100.20 2026-11-02T01:00:00Z",
+		"var/lib/wtmpdb/wtmp.db logout.wtmp alice 203.0.113.5 2026-11-02T03:00:00Z",
+		"var/lib/wtmpdb/wtmp.db shutdown.wtmp shutdown  2026-11-07T15:00:00Z",
+		"var/lib/lastlog/lastlog2.db lastlog alice 203.0.113.5 2026-11-02T00:01:10Z",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, in := range ins {
+		if in.SHA256 == "" || in.Layout != "sqlite" || in.Skipped != "" {
+			t.Errorf("input %+v", in)
+		}
+	}
 }
