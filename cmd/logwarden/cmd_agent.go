@@ -51,6 +51,8 @@ type agentFlags struct {
 	// multilineQuiet is how long a pending multi-line event waits for a
 	// continuation line before it is sent.
 	multilineQuiet time.Duration
+	// importState is the CloudWatch Agent's state folder read on a first start.
+	importState string
 }
 
 func (f *agentFlags) register(fs *flag.FlagSet) {
@@ -60,6 +62,7 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "", "DEBUG, INFO, WARN, ERROR or OFF (default INFO, DEBUG with agent.debug)")
 	fs.StringVar(&f.envConfig, "env-config", "", "env-config.json written by `logwarden ctl` (log level, set-env)")
 	fs.StringVar(&f.pidfile, "pidfile", "", "write the process id here")
+	fs.StringVar(&f.importState, "import-cwagent-state", checkpoint.CWAgentStateDir, "on a first start (empty --state-dir), resume each file where the CloudWatch Agent's state files say it stopped; \"\" disables")
 	fs.DurationVar(&f.multilineQuiet, "multiline-quiet", decode.DefaultFlushQuiet, "send a pending multi-line event after this long without a continuation line")
 }
 
@@ -161,7 +164,7 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 	}
 	pl := pipeline.New(cw, pipeline.Options{FlushInterval: cfg.FlushInterval(), Concurrency: concurrency, Logger: log.With("part", "pipeline")})
 	ag, err := agent.New(agent.Options{Sources: sources, StateDir: f.stateDir, Sink: pl, Logger: log.With("part", "agent"),
-		MultiLineFlush: f.multilineQuiet})
+		MultiLineFlush: f.multilineQuiet, ImportCWAgentState: f.importState})
 	if err != nil {
 		pl.Close(context.Background())
 		return err

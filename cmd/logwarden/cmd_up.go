@@ -67,6 +67,9 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		f.stateDir = filepath.Join(*dataDir, "agent-state")
 	}
 	f.mode = "onPremise" // up never asks EC2 instance metadata
+	if !flagSet(fs, "import-cwagent-state") {
+		f.importState = "" // up starts its own history
+	}
 	if !flagSet(fs, "multiline-quiet") {
 		f.multilineQuiet = upMultilineQuiet
 	}
