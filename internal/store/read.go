@@ -243,7 +243,13 @@ func (s *Store) Filter(groupName string, q FilterQuery) (FilterResult, error) {
 		maxBytes = math.MaxInt
 	}
 	// Scan the streams in parallel; each stops after limit matches (or
-	// maxBytes, or MaxScan examined events) and reports how far it got.
+	// maxBytes, or MaxScan examined events) and reports how far it got. With
+	// many streams each gets a smaller byte budget, which bounds memory; the
+	// page may then be shorter, never wrong (see the cutoff below).
+	streamBytes := maxBytes
+	if n := len(targets); n > parallelStreams && maxBytes != math.MaxInt {
+		streamBytes = max(maxBytes/n*parallelStreams, minStreamBytes)
+	}
 	scans := make([]streamScan, len(targets))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -252,7 +258,7 @@ func (s *Store) Filter(groupName string, q FilterQuery) (FilterResult, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			scans[i] = s.scanStream(g.info.ID, t.name, t.sid, lo, hi, q.After, limit, maxBytes, q.MaxScan, q.Match)
+			scans[i] = s.scanStream(g.info.ID, t.name, t.sid, lo, hi, q.After, limit, streamBytes, q.MaxScan, q.Match)
 		}()
 	}
 	wg.Wait()
@@ -289,6 +295,14 @@ func (s *Store) Filter(groupName string, q FilterQuery) (FilterResult, error) {
 	res.Next = cutoff
 	return res, nil
 }
+
+const (
+	// parallelStreams is the number of streams of a Filter that each get the
+	// whole byte budget.
+	parallelStreams = 8
+	// minStreamBytes is the smallest byte budget of one stream in a Filter.
+	minStreamBytes = 64 << 10
+)
 
 func posOf(e *StoredEvent) FilterPosition {
 	return FilterPosition{Timestamp: e.Timestamp, Ingestion: e.IngestionTime, StreamID: e.StreamID, Seq: e.Seq}

@@ -320,3 +320,48 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 	}
 }
+
+// TestFilterManyStreamsSmallBudget pages through many streams with a byte
+// budget that forces early stops: every event comes back once, in order.
+func TestFilterManyStreamsSmallBudget(t *testing.T) {
+	now := t0
+	s := openTest(t, t.TempDir(), &now)
+	defer s.Close()
+	mustNil(t, s.CreateGroup(GroupSpec{Name: "g"}))
+	const streams, per = 20, 30
+	big := strings.Repeat("m", 3000)
+	for w := 0; w < streams; w++ {
+		name := fmt.Sprintf("s%02d", w)
+		mustNil(t, s.CreateStream("g", name))
+		ev := make([]Event, per)
+		for i := range ev {
+			ev[i] = Event{Timestamp: int64(i*streams + w), Message: fmt.Sprintf("%06d %s", i*streams+w, big)}
+		}
+		_, err := s.Put("g", name, ev)
+		mustNil(t, err)
+	}
+	var got []string
+	var after *FilterPosition
+	for pages := 0; ; pages++ {
+		if pages > 1000 {
+			t.Fatal("no end")
+		}
+		res, err := s.Filter("g", FilterQuery{After: after, MaxBytes: 100_000, Limit: 10_000})
+		mustNil(t, err)
+		for _, e := range res.Events {
+			got = append(got, e.Message[:6])
+		}
+		if res.Next == nil {
+			break
+		}
+		after = res.Next
+	}
+	if len(got) != streams*per {
+		t.Fatalf("got %d events, want %d", len(got), streams*per)
+	}
+	for i, m := range got {
+		if m != fmt.Sprintf("%06d", i) {
+			t.Fatalf("event %d is %s", i, m)
+		}
+	}
+}
