@@ -163,7 +163,16 @@ func readStream(ctx context.Context, c *cloudwatchlogs.Client, group, stream str
 		LogGroupName: aws.String(group), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true),
 	}, func(o *cloudwatchlogs.GetLogEventsPaginatorOptions) { o.StopOnDuplicateToken = true })
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		// The paginator keeps its token on error, so a failed read is retried
+		// a few times: these tests judge what was stored, not one connection.
+		var page *cloudwatchlogs.GetLogEventsOutput
+		var err error
+		for attempt := 0; attempt < 3; attempt++ {
+			if page, err = p.NextPage(ctx); err == nil {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
