@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/smithy-go"
 )
 
 var (
@@ -168,8 +170,9 @@ func readStream(ctx context.Context, c *cloudwatchlogs.Client, group, stream str
 		var page *cloudwatchlogs.GetLogEventsOutput
 		var err error
 		for attempt := 0; attempt < 3; attempt++ {
-			if page, err = p.NextPage(ctx); err == nil {
-				break
+			var apiErr smithy.APIError
+			if page, err = p.NextPage(ctx); err == nil || errors.As(err, &apiErr) {
+				break // done, or an answer from the server (such as a missing stream)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
