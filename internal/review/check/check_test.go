@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/logwarden/logwarden/internal/review/parse"
 	"github.com/logwarden/logwarden/internal/review/policy"
@@ -383,5 +384,13 @@ func TestIsLogWipe(t *testing.T) {
 		if got := isLogWipe(cmd); got != want {
 			t.Errorf("isLogWipe(%q) = %v, want %v", cmd, got, want)
 		}
+	}
+}
+
+// TestRecSize guards the per-event memory: a month of a busy host holds
+// millions of recs.
+func TestRecSize(t *testing.T) {
+	if got := unsafe.Sizeof(rec{}); got > 48 {
+		t.Fatalf("rec is %d bytes, want at most 48", got)
 	}
 }

@@ -50,20 +50,54 @@ const (
 )
 
 // rec is one interned record. String fields are indexes into Engine.strs.
+// It is kept to 48 bytes (millions are held for a month of a busy host): the
+// per-kind strings (command, group, detail, target, tty, program) of the rare
+// kinds that have them live in Engine.ext, and v holds either the index into
+// ext (hasExt kinds) or the process id (logins and session closes, R17).
 type rec struct {
-	t      int64 // unix nanoseconds
-	line   int64
-	off    int64
-	src    uint32
-	host   uint32
-	user   uint32
+	t     int64 // unix nanoseconds
+	line  int64
+	off   int64
+	src   uint32
+	host  uint32
+	user  uint32
+	ip    uint32
+	v     int32 // pid, or index into Engine.ext when hasExt(kind)
+	kind  kind
+	flags uint8
+}
+
+// recExt holds the per-kind strings of a record (see rec).
+type recExt struct {
 	target uint32
-	ip     uint32
 	arg    uint32 // command, group or detail (per kind)
 	aux    uint32 // method, parse kind or tty (per kind)
-	pid    int32
-	kind   kind
-	flags  uint8
+}
+
+// hasExt reports whether records of kind k keep strings in Engine.ext.
+func hasExt(k kind) bool {
+	switch k {
+	case kSudoOK, kCronCmd, kSudoDenied, kSudoAuthFail, kSuOK, kSuFail, kAcct,
+		kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop, kCronEdit, kLogout:
+		return true
+	}
+	return false
+}
+
+// extOf returns the per-kind strings of x (zero when it has none).
+func (e *Engine) extOf(x rec) recExt {
+	if hasExt(x.kind) {
+		return e.ext[x.v]
+	}
+	return recExt{}
+}
+
+// pidOf returns the process id of a login or session-close record (0 otherwise).
+func pidOf(x rec) int32 {
+	if hasExt(x.kind) {
+		return 0
+	}
+	return x.v
 }
 
 // Engine collects records and judges them against a policy for one period.
@@ -89,6 +123,7 @@ type Engine struct {
 	lastFi    uint32
 
 	evs []rec
+	ext []recExt
 
 	// cron commands seen (all) and total records by parse kind.
 	cronCmds  int
@@ -344,33 +379,38 @@ func (e *Engine) Add(r *parse.Record) {
 		host:  e.hostID,
 		user:  e.intern(r.User),
 		ip:    e.intern(r.SrcIP),
-		pid:   int32(r.PID),
+		v:     int32(r.PID),
 		kind:  k,
 		flags: flags,
 	}
-	switch k {
-	case kSudoOK, kCronCmd:
-		x.arg = e.intern(r.Command)
-		x.target = e.intern(r.TargetUser)
-	case kSudoDenied, kSudoAuthFail:
-		x.arg = e.intern(r.Detail)
-		x.aux = e.intern(r.Command)
-		x.target = e.intern(r.TargetUser)
-	case kSuOK, kSuFail:
-		x.target = e.intern(r.TargetUser)
-		x.aux = e.intern(r.TTY)
-	case kAcct:
-		x.aux = e.intern(string(r.Kind))
-		x.arg = e.intern(r.Group)
-		x.target = e.intern(r.Detail)
-	case kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop:
-		x.arg = e.intern(r.Detail)
-		x.aux = e.intern(r.Program)
-	case kCronEdit:
-		x.arg = e.intern(r.Detail)
-		x.target = e.intern(r.TargetUser)
-	case kLogout:
-		x.aux = e.intern(r.TTY)
+	if hasExt(k) {
+		var xe recExt
+		switch k {
+		case kSudoOK, kCronCmd:
+			xe.arg = e.intern(r.Command)
+			xe.target = e.intern(r.TargetUser)
+		case kSudoDenied, kSudoAuthFail:
+			xe.arg = e.intern(r.Detail)
+			xe.aux = e.intern(r.Command)
+			xe.target = e.intern(r.TargetUser)
+		case kSuOK, kSuFail:
+			xe.target = e.intern(r.TargetUser)
+			xe.aux = e.intern(r.TTY)
+		case kAcct:
+			xe.aux = e.intern(string(r.Kind))
+			xe.arg = e.intern(r.Group)
+			xe.target = e.intern(r.Detail)
+		case kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop:
+			xe.arg = e.intern(r.Detail)
+			xe.aux = e.intern(r.Program)
+		case kCronEdit:
+			xe.arg = e.intern(r.Detail)
+			xe.target = e.intern(r.TargetUser)
+		case kLogout:
+			xe.aux = e.intern(r.TTY)
+		}
+		x.v = int32(len(e.ext))
+		e.ext = append(e.ext, xe)
 	}
 	e.evs = append(e.evs, x)
 	// One line may stand for several identical events ("message repeated N

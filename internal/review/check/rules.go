@@ -15,6 +15,10 @@ type judge struct {
 
 func (j *judge) s(id uint32) string { return j.e.strs[id] }
 
+func (j *judge) arg(x rec) uint32    { return j.e.extOf(x).arg }
+func (j *judge) aux(x rec) uint32    { return j.e.extOf(x).aux }
+func (j *judge) target(x rec) uint32 { return j.e.extOf(x).target }
+
 func (j *judge) time(x rec) time.Time { return time.Unix(0, x.t).In(j.e.pol.Location()) }
 
 func (j *judge) ref(x rec) Ref { return Ref{Source: j.e.files[x.src], Line: x.line, Offset: x.off} }
@@ -483,7 +487,7 @@ func (j *judge) r06() Result {
 		if x.kind != kSuOK && x.kind != kSuFail {
 			continue
 		}
-		k := k3{x.host, x.user, x.target}
+		k := k3{x.host, x.user, j.target(x)}
 		if ok[k] == nil && fail[k] == nil {
 			order = append(order, k)
 		}
@@ -562,20 +566,20 @@ func (j *judge) r07() Result {
 	for i, x := range j.e.evs {
 		switch x.kind {
 		case kSudoOK:
-			cmd := j.s(x.arg)
+			cmd := j.s(j.arg(x))
 			if s := j.e.suspicious(cmd); s != "" {
 				nRisky++
-				add(k3{x.host, x.user, x.arg, SevNotice}, i)
+				add(k3{x.host, x.user, j.arg(x), SevNotice}, i)
 			} else if len(admins) > 0 && !admins[j.s(x.user)] {
 				add(k3{x.host, x.user, j.e.intern("unapproved"), SevNotice}, i)
 			}
 		case kSudoDenied:
 			nDenied++
 			sev := SevNotice
-			if j.s(x.arg) == "not_in_sudoers" {
+			if j.s(j.arg(x)) == "not_in_sudoers" {
 				sev = SevFinding
 			}
-			add(k3{x.host, x.user, x.arg, sev}, i)
+			add(k3{x.host, x.user, j.arg(x), sev}, i)
 		case kSudoAuthFail:
 			nAuth++
 			add(k3{x.host, x.user, j.e.intern("incorrect_password"), SevNotice}, i)
@@ -643,7 +647,7 @@ func (j *judge) r08() Result {
 			continue
 		}
 		n++
-		k, u, grp, det := j.s(x.aux), j.s(x.user), j.s(x.arg), j.s(x.target)
+		k, u, grp, det := j.s(j.aux(x)), j.s(x.user), j.s(j.arg(x)), j.s(j.target(x))
 		sev := SevInfo
 		why := Text{}
 		lower := strings.ToLower(det)
@@ -773,7 +777,7 @@ func (j *judge) r10() Result {
 	var stops []int64
 	logging := map[string]bool{"rsyslog": true, "syslog": true, "systemd-journald": true, "auditd": true, "amazon-cloudwatch-agent": true, "logwarden": true}
 	for _, x := range j.e.evs {
-		if x.kind == kServiceStop && logging[serviceName(j.s(x.arg), j.s(x.aux))] {
+		if x.kind == kServiceStop && logging[serviceName(j.s(j.arg(x)), j.s(j.aux(x)))] {
 			stops = append(stops, x.t)
 		}
 	}
@@ -828,7 +832,7 @@ func (j *judge) r10() Result {
 			drops++
 			dropIdx = append(dropIdx, i)
 		case kSudoOK, kCronCmd:
-			cmd := j.s(x.arg)
+			cmd := j.s(j.arg(x))
 			if j.e.classifyCmd(cmd).wipe {
 				wipes++
 				r.Items = append(r.Items, j.item("R10", SevFinding, j.s(x.host), "wipe:"+j.s(x.user), []int{i}, Text{
@@ -940,7 +944,7 @@ func (j *judge) r11() Result {
 			name = "shutdown"
 		case kServiceStop:
 			counts["service_stops"]++
-			name = serviceName(j.s(x.arg), j.s(x.aux))
+			name = serviceName(j.s(j.arg(x)), j.s(j.aux(x)))
 			if !sec[name] {
 				continue
 			}
@@ -950,7 +954,7 @@ func (j *judge) r11() Result {
 			}
 		case kServiceFail:
 			counts["service_failures"]++
-			name = serviceName(j.s(x.arg), j.s(x.aux))
+			name = serviceName(j.s(j.arg(x)), j.s(j.aux(x)))
 			if !sec[name] {
 				continue
 			}
@@ -1173,7 +1177,7 @@ func (j *judge) r15() Result {
 	for i, x := range j.e.evs {
 		switch x.kind {
 		case kCronEdit:
-			v := j.s(x.arg)
+			v := j.s(j.arg(x))
 			if v == "LIST" || v == "END EDIT" || v == "BEGIN EDIT" || v == "RELOAD" {
 				continue
 			}
@@ -1183,7 +1187,7 @@ func (j *judge) r15() Result {
 		default:
 			continue
 		}
-		k := k2{x.host, x.user, x.arg}
+		k := k2{x.host, x.user, j.arg(x)}
 		if g[k] == nil {
 			order = append(order, k)
 		}
@@ -1266,13 +1270,13 @@ func (j *judge) r17() Result {
 	var ss []sess
 	for i, x := range j.e.evs {
 		switch {
-		case x.kind == kLoginOK && x.flags&fSecondary == 0 && x.ip != 0 && x.pid != 0:
-			open[pk{x.host, x.pid}] = len(ss)
+		case x.kind == kLoginOK && x.flags&fSecondary == 0 && x.ip != 0 && pidOf(x) != 0:
+			open[pk{x.host, pidOf(x)}] = len(ss)
 			ss = append(ss, sess{open: i, close: -1, user: x.user, ip: x.ip, host: x.host})
-		case x.kind == kSessionClose && x.pid != 0:
-			if si, ok := open[pk{x.host, x.pid}]; ok {
+		case x.kind == kSessionClose && pidOf(x) != 0:
+			if si, ok := open[pk{x.host, pidOf(x)}]; ok {
 				ss[si].close = i
-				delete(open, pk{x.host, x.pid})
+				delete(open, pk{x.host, pidOf(x)})
 			}
 		}
 	}
