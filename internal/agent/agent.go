@@ -428,6 +428,9 @@ func (a *Agent) consider(src *source, m tail.Match) {
 		return
 	}
 	t := &tailer{a: a, src: src, path: m.Path, dir: filepath.Dir(m.Path), dest: src.destination(m.Path), wake: make(chan struct{}, 1)}
+	if isBinaryName(m.Path) {
+		t.bin = &binFile{}
+	}
 	if !t.open() {
 		return
 	}

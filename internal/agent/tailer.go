@@ -63,11 +63,18 @@ type tailer struct {
 	// truncatedWhileDown is the checkpoint of this file's previous content
 	// when it was truncated (copytruncate) while the agent was stopped.
 	truncatedWhileDown *checkpoint.Entry
+
+	// bin is set for a binary login file (wtmp, btmp, utmp, lastlog): its
+	// records are shipped as JSON lines (see binary.go).
+	bin *binFile
 }
 
 // open opens the file at t.path and positions it: at its checkpoint if the
 // identity (device, inode and fingerprint) matches, else at byte 0.
 func (t *tailer) open() bool {
+	if t.bin != nil {
+		return t.openBinary()
+	}
 	f, err := t.a.openFile(t.path)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -255,6 +262,10 @@ const (
 
 func (t *tailer) run() {
 	defer t.a.done(t)
+	if t.bin != nil {
+		t.runBinary()
+		return
+	}
 	timer := time.NewTimer(t.a.opts.PollInterval)
 	defer timer.Stop()
 	t.recoverRotated()

@@ -1,0 +1,424 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/binlog"
+	"github.com/logwarden/logwarden/internal/checkpoint"
+	"github.com/logwarden/logwarden/internal/pipeline"
+	"github.com/logwarden/logwarden/internal/tail"
+)
+
+// Binary login files (wtmp, btmp, utmp, lastlog) are not text: a
+// collect_list entry pointing at one ships one JSON line per record
+// (binlog.JSONRecord) instead of lines, timestamped with the record's time.
+//
+// wtmp and btmp only grow: the checkpoint offset is the byte offset past the
+// last acknowledged record, and rotation (rename and create, as logrotate
+// does) is handled as for text files: the old file is read to its end
+// first. lastlog and utmp are rewritten in place: their checkpoint offset is
+// a watermark, the (time, index) key of the last acknowledged entry (see
+// snapshotKey), and every poll ships the entries whose key is above it, in
+// key order. A file named like a binary login file whose content is not one
+// is never shipped: the agent warns once and retries at every scan.
+
+// binaryPrefixes are the base-name prefixes of binary login files.
+var binaryPrefixes = []string{"wtmp", "btmp", "utmp", "lastlog"}
+
+// isBinaryName reports whether path names a binary login file (wtmp,
+// wtmp.1, btmp-20261101, lastlog, ...). Compressed rotations (wtmp.1.gz)
+// count too: they are detected as unknown and never shipped.
+func isBinaryName(path string) bool {
+	base := strings.ToLower(filepath.Base(path))
+	for _, p := range binaryPrefixes {
+		if strings.HasPrefix(base, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// errStopping ends a record walk when the agent stops.
+var errStopping = errors.New("agent stopping")
+
+// maxSnapshotSec bounds the record times a watermark can hold: the key
+// keeps the seconds in its upper 31 bits (why: the offset is an int64; 32-bit
+// ll_time/ut_tv cannot exceed it anyway). Entries outside (0, maxSnapshotSec)
+// are not shipped.
+const maxSnapshotSec = 1<<31 - 1
+
+// snapshotKey orders the entries of a file rewritten in place: by time, then
+// by index (uid for lastlog, slot for utmp). ok is false when t does not fit.
+func snapshotKey(t time.Time, index int64) (key int64, ok bool) {
+	sec := t.Unix()
+	if t.IsZero() || sec <= 0 || sec >= maxSnapshotSec || index < 0 || index >= 1<<32 {
+		return 0, false
+	}
+	return sec<<32 | index, true
+}
+
+// binFile is a tailer's state for a binary login file.
+type binFile struct {
+	format binlog.Format
+	// snapshot: the file is rewritten in place (lastlog, utmp).
+	snapshot bool
+	// next: stream files, the byte offset of the next record to read;
+	// snapshot files, the key of the last entry handed over.
+	next int64
+	// size and mtime at the last snapshot read (unchanged: nothing to read).
+	size  int64
+	mtime time.Time
+}
+
+// detectBinary confirms from the content that f (at path, size bytes) is a
+// binary login file, and which one. An empty file is taken by its name.
+func detectBinary(path string, f *os.File, size int64) (binlog.Format, error) {
+	head := make([]byte, min(int64(binlog.HeadSize), size))
+	if n, err := f.ReadAt(head, 0); err != nil && !(errors.Is(err, io.EOF) && n == len(head)) {
+		return binlog.FormatUnknown, fmt.Errorf("read binary log head: %w", err)
+	}
+	format := binlog.DetectFormat(path, head)
+	if format == binlog.FormatUnknown {
+		return format, fmt.Errorf("detect binary log format: %w", binlog.ErrUnknownFile)
+	}
+	return format, nil
+}
+
+// openBinary is open for a binary login file: it positions the tailer at its
+// checkpoint (stream files: if device, inode and fingerprint match).
+func (t *tailer) openBinary() bool {
+	f, err := t.a.openFile(t.path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.a.warnOnce(t.path, "cannot open binary login file", err)
+		}
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		t.a.warnOnce(t.path, "cannot stat binary login file", err)
+		return false
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return false
+	}
+	format, err := detectBinary(t.path, f, fi.Size())
+	if err != nil {
+		f.Close()
+		t.a.warnOnce(t.path, "not shipping a file named like a binary login file (wtmp, btmp, utmp, lastlog) whose content is not one", err)
+		return false
+	}
+	t.a.clearWarn(t.path)
+	t.f, t.id, t.fp = f, tail.FileID(fi), tail.Fingerprint{}
+	t.bin.format = format
+	t.bin.snapshot = format == binlog.FormatLastlog || format == binlog.FormatUtmp
+	t.bin.size, t.bin.mtime = -1, time.Time{}
+	var start int64
+	if e, ok := t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}); ok {
+		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
+		if t.bin.snapshot {
+			start = e.Offset
+		} else if same, _ := fp.Matches(f); same && e.Offset <= fi.Size() {
+			start, t.fp = e.Offset, fp
+		}
+	}
+	if start > 0 {
+		t.a.log.Info("resuming binary login file", keyPath, t.path, keyOffset, start)
+	}
+	t.h = t.a.store.Track(checkpoint.Entry{
+		Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino,
+		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
+	})
+	t.bin.next = start
+	t.a.busy(t.src.idx, t.id, 1)
+	return true
+}
+
+// putBinary hands one event over; after a failed hand-over (shutdown)
+// nothing more is, so no later offset is acknowledged.
+func (t *tailer) putBinary(ev pipeline.Event) error {
+	if t.sinkErr != nil {
+		return t.sinkErr
+	}
+	t.sinkErr = t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev)
+	return t.sinkErr
+}
+
+// eventTime is a record's time in Unix milliseconds, or now without one.
+func eventTime(ts time.Time) int64 {
+	if ts.IsZero() {
+		return time.Now().UnixMilli()
+	}
+	return ts.UnixMilli()
+}
+
+// readBinary hands over the new records of the open file and returns how
+// many it handed over.
+func (t *tailer) readBinary() int {
+	fi, err := t.f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return 0
+	}
+	if t.bin.snapshot && fi.Size() == t.bin.size && fi.ModTime().Equal(t.bin.mtime) {
+		return 0 // rewritten in place: no change, no read (lastlog can be large)
+	}
+	if !t.bin.snapshot && fi.Size() <= t.bin.next {
+		return 0
+	}
+	rd, err := binlog.NewReader(t.path, t.f, fi.Size())
+	if err != nil {
+		t.a.warnOnce(t.path, "not shipping a binary login file whose content is not valid records", err)
+		return 0
+	}
+	t.a.clearWarn(t.path)
+	if t.bin.snapshot {
+		n, err := t.readSnapshot(rd)
+		if err == nil {
+			t.bin.size, t.bin.mtime = fi.Size(), fi.ModTime()
+		}
+		return n
+	}
+	rs := int64(rd.Layout.Size)
+	t.bin.next -= t.bin.next % rs
+	if t.fp.Len == 0 && fi.Size() >= rs {
+		if fp, ok := readHead(t.f, rs); ok {
+			t.fp = fp
+			t.h.SetFingerprint(fp.Len, fp.Hash, t.path)
+		}
+	}
+	n := 0
+	_, _, err = rd.EachUtmp(t.bin.next, func(i int64, u binlog.Utmp) error {
+		if t.a.stopping.Load() {
+			return errStopping
+		}
+		end := (i + 1) * rs
+		ev := pipeline.Event{Acker: t.h, Offset: end}
+		if u.Type == binlog.Empty {
+			// a zeroed record (wiped, or padding): nothing to ship, but
+			// its offset is acknowledged in order
+			ev.Timestamp, ev.Skip = time.Now().UnixMilli(), true
+		} else {
+			ev.Timestamp = eventTime(u.Time)
+			ev.Message = string(binlog.UtmpJSON(u, rd.Format, rd.Layout, i).Marshal())
+		}
+		if err := t.putBinary(ev); err != nil {
+			return err
+		}
+		t.bin.next = end
+		n++
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopping) && t.sinkErr == nil {
+		t.a.warnOnce(t.path, "reading binary login file failed", err)
+	}
+	return n
+}
+
+// readHead fingerprints the first n bytes of f.
+func readHead(f *os.File, n int64) (tail.Fingerprint, bool) {
+	buf := make([]byte, n)
+	if m, err := f.ReadAt(buf, 0); int64(m) < n && err != nil {
+		return tail.Fingerprint{}, false
+	}
+	return tail.HashBytes(buf), true
+}
+
+// snapEntry is one entry of a snapshot file waiting to be handed over.
+type snapEntry struct {
+	key int64
+	ts  int64
+	msg string
+}
+
+// readSnapshot hands over, in key order, the entries of a lastlog or utmp
+// file whose key is above the watermark.
+func (t *tailer) readSnapshot(rd *binlog.Reader) (int, error) {
+	var todo []snapEntry
+	var err error
+	if rd.Format == binlog.FormatLastlog {
+		_, err = rd.EachLastlog(binlog.MaxLastlogBytes, func(e binlog.Lastlog) error {
+			if k, ok := snapshotKey(e.Time, int64(e.UID)); ok && k > t.bin.next {
+				todo = append(todo, snapEntry{k, eventTime(e.Time), string(binlog.LastlogJSON(e, rd.LLayout).Marshal())})
+			}
+			return nil
+		})
+	} else {
+		_, _, err = rd.EachUtmp(0, func(i int64, u binlog.Utmp) error {
+			if u.Type == binlog.Empty {
+				return nil
+			}
+			if k, ok := snapshotKey(u.Time, i); ok && k > t.bin.next {
+				todo = append(todo, snapEntry{k, eventTime(u.Time), string(binlog.UtmpJSON(u, rd.Format, rd.Layout, i).Marshal())})
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		t.a.warnOnce(t.path, "reading binary login file failed", err)
+		return 0, err
+	}
+	sort.Slice(todo, func(i, j int) bool { return todo[i].key < todo[j].key })
+	n := 0
+	for _, e := range todo {
+		if t.a.stopping.Load() {
+			return n, errStopping
+		}
+		if err := t.putBinary(pipeline.Event{Timestamp: e.ts, Message: e.msg, Acker: t.h, Offset: e.key}); err != nil {
+			return n, err
+		}
+		t.bin.next = e.key
+		n++
+	}
+	return n, nil
+}
+
+// checkBinary compares the path and the open binary file.
+func (t *tailer) checkBinary() fileState {
+	fi, err := os.Stat(t.path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return stateGone
+		}
+		return stateSame
+	}
+	if tail.FileID(fi) != t.id {
+		return stateReplaced
+	}
+	if t.bin.snapshot {
+		return stateSame // rewritten in place: the watermark covers it
+	}
+	ofi, err := t.f.Stat()
+	if err != nil {
+		return stateSame
+	}
+	if ofi.Size() < t.bin.next {
+		return stateTruncated
+	}
+	if same, err := t.fp.Matches(t.f); err == nil && !same {
+		return stateTruncated
+	}
+	return stateSame
+}
+
+// runBinary is run for a binary login file.
+func (t *tailer) runBinary() {
+	timer := time.NewTimer(t.a.opts.PollInterval)
+	defer timer.Stop()
+	t.recoverRotatedBinary()
+	for {
+		switch t.checkBinary() {
+		case stateTruncated:
+			if !t.a.waitAcked(t.h, t.bin.next) {
+				t.f.Close()
+				return
+			}
+			t.a.log.Warn("binary login file truncated; reading it from the start", keyPath, t.path, keyOffset, t.bin.next)
+			t.fp, t.bin.next = tail.Fingerprint{}, 0
+			t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
+		case stateReplaced, stateGone:
+			t.drainBinary()
+			if t.a.stopping.Load() {
+				t.f.Close()
+				return
+			}
+			t.retireFile(t.f, t.h, t.id, t.bin.next)
+			if !t.open() {
+				return
+			}
+		}
+		n := t.readBinary()
+		if t.a.stopping.Load() {
+			t.f.Close()
+			return
+		}
+		if n > 0 {
+			continue
+		}
+		if t.stopAtEOF.Load() {
+			t.retireFile(t.f, t.h, t.id, t.bin.next)
+			if err := os.Remove(t.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.a.log.Warn("auto_removal: cannot delete file", keyPath, t.path, keyErr, err)
+			}
+			return
+		}
+		d := t.a.opts.PollInterval
+		if t.watched {
+			d = t.a.opts.NotifyPollInterval
+		}
+		timer.Reset(d)
+		select {
+		case <-timer.C:
+		case <-t.wake:
+			timer.Stop()
+		case <-t.a.stopCh:
+		}
+	}
+}
+
+// drainBinary reads a rotated or deleted binary file until it stopped
+// growing for RotateGrace.
+func (t *tailer) drainBinary() {
+	last := time.Now()
+	for !t.a.stopping.Load() {
+		now := time.Now()
+		if t.readBinary() > 0 {
+			last = now
+		} else if now.Sub(last) >= t.a.opts.RotateGrace {
+			return
+		}
+		select {
+		case <-time.After(t.a.opts.PollInterval):
+		case <-t.wake:
+		case <-t.a.stopCh:
+		}
+	}
+}
+
+// recoverRotatedBinary reads, before the file now at t.path, the rest of a
+// wtmp/btmp file that was followed at this path and was rotated away
+// (renamed next to it) while the agent was down.
+func (t *tailer) recoverRotatedBinary() {
+	t.a.mu.Lock()
+	k := startKey{t.src.key, t.path}
+	entries := t.a.atStart[k]
+	delete(t.a.atStart, k)
+	t.a.mu.Unlock()
+	if t.bin.snapshot {
+		return
+	}
+	for _, e := range entries {
+		if e.FingerprintLen == 0 || (e.Dev == t.id.Dev && e.Inode == t.id.Ino) {
+			continue
+		}
+		id := tail.ID{Dev: e.Dev, Ino: e.Inode}
+		t.a.mu.Lock()
+		busy := t.a.busyIDs[idKey{t.src.idx, id}] > 0
+		t.a.mu.Unlock()
+		if busy {
+			continue
+		}
+		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
+		f := findByID(filepath.Dir(t.path), id, fp, e.Offset)
+		if f == nil {
+			continue
+		}
+		t.a.log.Info("reading the rest of a binary login file rotated while the agent was stopped", keyPath, f.Name(), keyOffset, e.Offset)
+		t.a.busy(t.src.idx, id, 1)
+		curF, curH, curID, curFP, curNext := t.f, t.h, t.id, t.fp, t.bin.next
+		t.f, t.h, t.id, t.fp, t.bin.next = f, t.a.store.Track(e), id, fp, e.Offset
+		for t.readBinary() > 0 && !t.a.stopping.Load() {
+		}
+		t.retireFile(t.f, t.h, t.id, t.bin.next)
+		t.f, t.h, t.id, t.fp, t.bin.next = curF, curH, curID, curFP, curNext
+	}
+}

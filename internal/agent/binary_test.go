@@ -1,0 +1,283 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logwarden/logwarden/internal/binlog"
+	"github.com/logwarden/logwarden/internal/config"
+)
+
+// quiet is how long a test waits to be sure nothing more arrives (many polls
+// and scans at the test timings).
+const quiet = 300 * time.Millisecond
+
+var binBase = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+// login builds the n-th wtmp/btmp record of a test: user "u<n>", one
+// minute after the previous one.
+func login(typ int16, n int) binlog.Utmp {
+	return binlog.Utmp{
+		Type: typ, PID: int32(1000 + n), Line: "pts/" + fmt.Sprint(n%10), ID: fmt.Sprintf("ts%d", n%10),
+		User: fmt.Sprintf("u%d", n), Host: "203.0.113.5", Session: int64(1000 + n),
+		Time: binBase.Add(time.Duration(n)*time.Minute + 123456*time.Microsecond), Addr: netip.MustParseAddr("203.0.113.5"),
+	}
+}
+
+func appendRecords(t *testing.T, path string, typ int16, from, to int) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := from; i < to; i++ {
+		if _, err := f.Write(binlog.EncodeUtmp(login(typ, i), binlog.LayoutX86_64)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// users decodes the JSON line of every shipped event, checks the event's
+// timestamp is the record's time and returns the users in order.
+func users(t *testing.T, sink *fakeSink, format string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range sink.records() {
+		if r.ev.Skip {
+			continue
+		}
+		var j binlog.JSONRecord
+		if err := json.Unmarshal([]byte(r.ev.Message), &j); err != nil {
+			t.Fatalf("event is not a JSON line: %v: %q", err, r.ev.Message)
+		}
+		if j.Format != format {
+			t.Fatalf("format = %q, want %q: %s", j.Format, format, r.ev.Message)
+		}
+		ts, err := time.Parse(time.RFC3339Nano, j.Time)
+		if err != nil {
+			t.Fatalf("record time %q: %v", j.Time, err)
+		}
+		if r.ev.Timestamp != ts.UnixMilli() {
+			t.Fatalf("event timestamp %d, want the record's time %d (%s)", r.ev.Timestamp, ts.UnixMilli(), j.Time)
+		}
+		name := j.User
+		if j.UID != nil {
+			name = fmt.Sprintf("uid%d@%s", *j.UID, j.Time)
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func userNames(from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("u%d", i))
+	}
+	return out
+}
+
+func TestAgent_WtmpAppendAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wtmp")
+	state := t.TempDir()
+	appendRecords(t, path, binlog.UserProcess, 0, 3)
+	sink := newSink()
+	h := start(t, testOptions(state, sink, testSource(path)))
+	h.waitCount(3)
+	appendRecords(t, path, binlog.UserProcess, 3, 5)
+	h.waitCount(5)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 5))
+	if got, want := sink.records()[0].ev.Message, `"time":"2026-11-02T09:00:00.123456Z"`; !strings.Contains(got, want) {
+		t.Errorf("first event %s, want it to contain %s", got, want)
+	}
+
+	appendRecords(t, path, binlog.DeadProcess, 5, 7)
+	sink2 := newSink()
+	h2 := start(t, testOptions(state, sink2, testSource(path)))
+	h2.waitCount(2)
+	time.Sleep(quiet)
+	h2.stop()
+	assertExactly(t, users(t, sink2, "wtmp"), userNames(5, 7))
+}
+
+func TestAgent_Btmp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "btmp")
+	appendRecords(t, path, binlog.LoginProcess, 0, 4)
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(4)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "btmp"), userNames(0, 4))
+}
+
+// writeLastlog rewrites the entry of uid in place, as login does.
+func writeLastlog(t *testing.T, path string, uid uint32, at time.Time) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e := binlog.Lastlog{UID: uid, Time: at, Line: "pts/0", Host: "203.0.113.5"}
+	l := binlog.LastlogX86_64
+	if _, err := f.WriteAt(binlog.EncodeLastlog(e, l), int64(uid)*int64(l.Size)); err != nil {
+		t.Fatal(err)
+	}
+	// the mtime resolution of some file systems is coarse: make the change visible
+	fi, _ := f.Stat()
+	next := fi.ModTime().Add(time.Second)
+	if err := os.Chtimes(path, next, next); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func entry(uid int, at time.Time) string {
+	return fmt.Sprintf("uid%d@%s", uid, at.UTC().Format(time.RFC3339Nano))
+}
+
+func TestAgent_Lastlog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lastlog")
+	state := t.TempDir()
+	t1, t2, t3, t4 := binBase, binBase.Add(time.Hour), binBase.Add(2*time.Hour), binBase.Add(3*time.Hour)
+	writeLastlog(t, path, 1000, t2) // sparse: uid 0 never logged in yet
+	writeLastlog(t, path, 1001, t1)
+	sink := newSink()
+	h := start(t, testOptions(state, sink, testSource(path)))
+	h.waitCount(2)
+	writeLastlog(t, path, 1000, t3) // a new login of uid 1000 rewrites its entry
+	h.waitCount(3)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "lastlog"), []string{entry(1001, t1), entry(1000, t2), entry(1000, t3)})
+
+	writeLastlog(t, path, 0, t4) // while stopped
+	sink2 := newSink()
+	h2 := start(t, testOptions(state, sink2, testSource(path)))
+	h2.waitCount(1)
+	time.Sleep(quiet)
+	h2.stop()
+	assertExactly(t, users(t, sink2, "lastlog"), []string{entry(0, t4)})
+}
+
+func TestAgent_WtmpGarbageShipsNothing(t *testing.T) {
+	dir := t.TempDir()
+	garbage := make([]byte, 10*384)
+	x := uint32(7)
+	for i := range garbage {
+		x = x*1664525 + 1013904223
+		garbage[i] = byte(x >> 24)
+	}
+	paths := []string{filepath.Join(dir, "wtmp"), filepath.Join(dir, "lastlog"), filepath.Join(dir, "btmp.1.gz")}
+	var srcs = make([]config.Source, 0, len(paths))
+	for _, p := range paths {
+		if err := os.WriteFile(p, garbage, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, testSource(p))
+	}
+	var logBuf syncBuffer
+	sink := newSink()
+	opts := testOptions(t.TempDir(), sink, srcs...)
+	opts.Logger = newTestLogger(&logBuf)
+	h := start(t, opts)
+	time.Sleep(quiet) // ~15 scans
+	h.stop()
+	if n := len(sink.records()); n != 0 {
+		t.Fatalf("%d events shipped from garbage files named like binary login files, want 0: %q", n, head(sink.messages()))
+	}
+	for _, p := range paths[:2] { // (compressed files are excluded before any open)
+		if n := strings.Count(logBuf.String(), "path="+p+" "); n != 1 {
+			t.Errorf("%s: %d warnings, want exactly 1; log:\n%s", filepath.Base(p), n, logBuf.String())
+		}
+	}
+}
+
+func TestAgent_WtmpRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wtmp")
+	appendRecords(t, path, binlog.UserProcess, 0, 3)
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(3)
+	// logrotate: rename, create; a writer that still has the old file open
+	// appends one more record to it.
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendRecords(t, path, binlog.UserProcess, 4, 6)
+	appendRecords(t, path+".1", binlog.UserProcess, 3, 4)
+	h.waitCount(6)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 6))
+}
+
+func TestAgent_WtmpRotatedWhileStopped(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wtmp")
+	state := t.TempDir()
+	appendRecords(t, path, binlog.UserProcess, 0, 2)
+	sink := newSink()
+	h := start(t, testOptions(state, sink, testSource(path)))
+	h.waitCount(2)
+	time.Sleep(quiet)
+	h.stop()
+	appendRecords(t, path, binlog.UserProcess, 2, 4)
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendRecords(t, path, binlog.UserProcess, 4, 5)
+	sink2 := newSink()
+	h2 := start(t, testOptions(state, sink2, testSource(path)))
+	h2.waitCount(3)
+	time.Sleep(quiet)
+	h2.stop()
+	assertExactly(t, users(t, sink2, "wtmp"), userNames(2, 5))
+}
+
+func TestIsBinaryName(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		want bool
+	}{
+		{"/var/log/wtmp", true},
+		{"/var/log/wtmp.1", true},
+		{"/var/log/btmp-20261101", true},
+		{"/var/run/utmp", true},
+		{"/var/log/lastlog", true},
+		{"/var/log/WTMP", true},
+		{"/var/log/secure", false},
+		{"/var/log/mywtmp", false},
+		{"/var/log/wtmp/app.log", false},
+	} {
+		if got := isBinaryName(tc.path); got != tc.want {
+			t.Errorf("isBinaryName(%q) = %v, want %v", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestSnapshotKeyOrder(t *testing.T) {
+	a, _ := snapshotKey(binBase, 5)
+	b, _ := snapshotKey(binBase, 6)
+	c, _ := snapshotKey(binBase.Add(time.Second), 0)
+	if !(a < b && b < c) {
+		t.Errorf("keys not ordered by (time, index): %d %d %d", a, b, c)
+	}
+	if _, ok := snapshotKey(time.Time{}, 0); ok {
+		t.Error("zero time has a key")
+	}
+	if _, ok := snapshotKey(time.Unix(1<<31, 0), 0); ok {
+		t.Error("time past 2038 has a key")
+	}
+}
