@@ -122,6 +122,7 @@ type nullEndpoint struct {
 	unique    int64
 	done      chan struct{}
 	lastEvent atomic.Int64 // unix nanoseconds of the latest accepted event
+	reqID     atomic.Int64
 	bufs      sync.Pool
 }
 
@@ -192,6 +193,9 @@ func summarise(streams map[string]*streamCheck, reqs map[string]int64, body, n i
 
 // ServeHTTP implements the awsJson1_1 protocol for CloudWatch Logs.
 func (e *nullEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Clients check for the request id AWS sends (Fluent Bit rejects a 200
+	// without it).
+	w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("bench-%d", e.reqID.Add(1)))
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	if r.Method != http.MethodPost || !ok {
 		writeAWSError(w, "UnknownOperationException", "unknown operation")

@@ -240,8 +240,8 @@ func TestNullEndpointWithSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("gzip put: status %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amzn-Requestid") == "" {
+		t.Fatalf("gzip put: status %d, request id %q", resp.StatusCode, resp.Header.Get("X-Amzn-Requestid"))
 	}
 	select {
 	case <-e.doneC():

@@ -15,8 +15,9 @@ import (
 const cwaStateDefault = "/opt/aws/amazon-cloudwatch-agent/logs/state"
 
 // runFluentBit runs Fluent Bit (in_tail → cloudwatch_logs) on the file. Its
-// cloudwatch_logs output only speaks TLS, so it is pointed at the TLS side of
-// the null endpoint.
+// cloudwatch_logs output always speaks TLS (and refuses a `tls` property), so
+// it is pointed at the TLS side of the null endpoint, trusting its
+// certificate through tls.ca_file.
 func (b *bench) runFluentBit(ctx context.Context) result {
 	r := b.base("Fluent Bit (tail → cloudwatch_logs, https)")
 	r.Peer = true
@@ -55,7 +56,6 @@ func (b *bench) runFluentBit(ctx context.Context) result {
     auto_create_group true
     endpoint          %s
     port              %s
-    tls               On
     tls.verify        Off
     tls.ca_file       %s
 `, flushSeconds, b.file.Path, filepath.Join(d, "tail.db"), benchRegion, benchGroup, benchStream,
@@ -98,17 +98,19 @@ func (b *bench) runCWAgent(ctx context.Context) result {
 	if err != nil {
 		return fail(err)
 	}
+	// The legacy single JSON stays absent; the config goes into the .d
+	// directory as `ctl -a fetch-config -c file:...` leaves it.
 	jsonPath := filepath.Join(d, "amazon-cloudwatch-agent.json")
 	tomlPath := filepath.Join(d, "amazon-cloudwatch-agent.toml")
 	yamlPath := filepath.Join(d, "amazon-cloudwatch-agent.yaml")
 	envPath := filepath.Join(d, "env-config.json")
 	common := filepath.Join(d, "common-config.toml")
 	inDir := filepath.Join(d, "amazon-cloudwatch-agent.d")
-	if err := writeFile(jsonPath, cfg); err != nil {
-		return fail(err)
-	}
 	if err := os.MkdirAll(inDir, 0o755); err != nil {
 		return fail(fmt.Errorf("make config dir: %w", err))
+	}
+	if err := writeFile(filepath.Join(inDir, "file_bench.json"), cfg); err != nil {
+		return fail(err)
 	}
 	// A common-config that names the shared credentials file, as an
 	// on-premises install does.
@@ -116,8 +118,10 @@ func (b *bench) runCWAgent(ctx context.Context) result {
 	if err := writeFile(common, []byte(commonText)); err != nil {
 		return fail(err)
 	}
+	// As the start script runs it: multi-config "remove" translates the
+	// files already in the .d directory.
 	tr := exec.CommandContext(ctx, translator, "--input", jsonPath, "--input-dir", inDir,
-		"--output", tomlPath, "--mode", "onPrem", "--config", common, "--multi-config", "default")
+		"--output", tomlPath, "--mode", "onPrem", "--config", common, "--multi-config", "remove")
 	tr.Env = b.env()
 	tr.Dir = d
 	if out, err := tr.CombinedOutput(); err != nil {

@@ -52,7 +52,7 @@ func markdown(file genResult, rs []result) string {
 		case r.Skipped != "":
 			fmt.Fprintf(&b, "| %s | skipped: %s |||||||||||||\n", r.Name, r.Skipped)
 			continue
-		case r.Err != "" && r.Wall == 0:
+		case r.Err != "" && r.CPU == 0:
 			fmt.Fprintf(&b, "| %s | failed: %s |||||||||||||\n", r.Name, oneLine(r.Err))
 			continue
 		}
