@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/logwarden/logwarden/internal/decode"
 	"github.com/logwarden/logwarden/internal/fsutil"
 	"github.com/logwarden/logwarden/internal/hostinfo"
+	"github.com/logwarden/logwarden/internal/memtrim"
 	"github.com/logwarden/logwarden/internal/pipeline"
 	"github.com/logwarden/logwarden/internal/selflog"
 )
@@ -181,6 +183,7 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 	}
 	log.Info("agent started", "version", Version, "files", len(sources), "region", cw.Region(),
 		"endpoint", cwCfg.Endpoint, "state", ag.StatePath(), "mode", map[bool]string{true: "onPremise", false: "ec2"}[onPrem])
+	go trimWhenIdle(ctx, func() int64 { return pl.Stats().Events }, log)
 	runErr := ag.Run(ctx)
 	closeCtx, cancel := context.WithTimeout(context.Background(), pipelineCloseTimeout)
 	defer cancel()
@@ -195,6 +198,39 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 		return runErr
 	}
 	return nil
+}
+
+// idleCheck is how often the agent looks whether it went idle; after
+// idleChecks quiet checks it gives memory back (see memtrim).
+const (
+	idleCheck  = 5 * time.Second
+	idleChecks = 2
+)
+
+// trimWhenIdle releases freed heap and touched executable pages once the
+// event count has stopped moving, so an idle agent holds little memory; it
+// trims again after the next burst.
+func trimWhenIdle(ctx context.Context, events func() int64, log *slog.Logger) {
+	t := time.NewTicker(idleCheck)
+	defer t.Stop()
+	last, quiet, trimmed := events(), 0, false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n := events(); n != last {
+			last, quiet, trimmed = n, 0, false
+			continue
+		}
+		quiet++
+		if quiet >= idleChecks && !trimmed {
+			res, err := memtrim.Trim()
+			log.Debug("idle: memory released", "mappings", res.Mappings, "err", err)
+			trimmed = true
+		}
+	}
 }
 
 // resolveMode maps --mode to onPrem; auto asks instance metadata (unless it is
