@@ -366,7 +366,7 @@ func (s *Server) filterLogEvents(rc *reqCtx, body []byte) (any, *APIError) {
 	if in.FilterPattern != nil && *in.FilterPattern != "" {
 		f, err := query.CompileFilter(*in.FilterPattern)
 		if err != nil {
-			return nil, newErr(codeInvalidParameter, "Invalid filter pattern: %v", err)
+			return nil, newErr(codeInvalidParameter, "%s", capitalize(err.Error()))
 		}
 		q.Match = f.Match
 	}
@@ -386,4 +386,12 @@ func (s *Server) filterLogEvents(rc *reqCtx, body []byte) (any, *APIError) {
 		out.NextToken = encodeFilterToken(*res.Next)
 	}
 	return out, nil
+}
+
+// capitalize upper-cases the first letter of an error text for an API message.
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
