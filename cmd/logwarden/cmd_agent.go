@@ -18,7 +18,6 @@ import (
 	"github.com/logwarden/logwarden/internal/checkpoint"
 	"github.com/logwarden/logwarden/internal/cloudwatch"
 	"github.com/logwarden/logwarden/internal/config"
-	"github.com/logwarden/logwarden/internal/decode"
 	"github.com/logwarden/logwarden/internal/fsutil"
 	"github.com/logwarden/logwarden/internal/hostinfo"
 	"github.com/logwarden/logwarden/internal/memtrim"
@@ -65,7 +64,7 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.envConfig, "env-config", "", "env-config.json written by `logwarden ctl` (log level, set-env)")
 	fs.StringVar(&f.pidfile, "pidfile", "", "write the process id here")
 	fs.StringVar(&f.importState, "import-cwagent-state", checkpoint.CWAgentStateDir, "on a first start (empty --state-dir), resume each file where the CloudWatch Agent's state files say it stopped; \"\" disables")
-	fs.DurationVar(&f.multilineQuiet, "multiline-quiet", decode.DefaultFlushQuiet, "send a pending multi-line event after this long without a continuation line")
+	fs.DurationVar(&f.multilineQuiet, "multiline-quiet", defaultMultilineQuiet, "send a pending multi-line event after this long without a continuation line")
 }
 
 func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -199,6 +198,13 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 	}
 	return nil
 }
+
+// defaultMultilineQuiet is how long the last event of a quiet file waits for
+// a continuation line. The CloudWatch Agent waits about 5 s
+// (decode.DefaultFlushQuiet); a program writes one multi-line event (a stack
+// trace) within milliseconds, so 1 s keeps events whole and makes the last
+// line of a burst visible 4 s sooner.
+const defaultMultilineQuiet = time.Second
 
 // idleCheck is how often the agent looks whether it went idle; after
 // idleChecks quiet checks it gives memory back (see memtrim).

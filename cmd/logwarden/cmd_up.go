@@ -12,19 +12,15 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/logwarden/logwarden/internal/config"
 	"github.com/logwarden/logwarden/internal/server"
 )
 
-// upFlushInterval and upMultilineQuiet make a line written to a system log
-// visible in the local server within about two seconds: a local server has no
-// request cost worth batching for.
-const (
-	upFlushInterval  = 1
-	upMultilineQuiet = time.Second
-)
+// upFlushInterval, with the agent's 1 s multi-line quiet period, makes a
+// line written to a system log visible in the local server within about two
+// seconds: a local server has no request cost worth batching for.
+const upFlushInterval = 1
 
 // upRegion is the region `up` signs with; the local server accepts any.
 const upRegion = "us-east-1"
@@ -69,9 +65,6 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f.mode = "onPremise" // up never asks EC2 instance metadata
 	if !flagSet(fs, "import-cwagent-state") {
 		f.importState = "" // up starts its own history
-	}
-	if !flagSet(fs, "multiline-quiet") {
-		f.multilineQuiet = upMultilineQuiet
 	}
 
 	var cfg *config.Config
