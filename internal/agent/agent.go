@@ -12,6 +12,12 @@
 // stopped are found again by device, inode and fingerprint in the same
 // directory.
 //
+// Binary login files: a file whose base name starts with wtmp, btmp, utmp
+// or lastlog and whose content confirms it (binlog.DetectFormat) is shipped
+// as one JSON line per record (binlog.JSONRecord), timestamped with the
+// record's time, instead of being read as lines; such a name over other
+// content is never shipped (one warning). See binary.go.
+//
 // Known limits: lines written between logrotate's copy and its truncate are
 // on no disk and are lost unless the agent read them before the truncate;
 // a truncated file whose new first kilobyte equals the old one and which grew

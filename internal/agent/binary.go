@@ -196,18 +196,22 @@ func (t *tailer) readBinary() int {
 			t.h.SetFingerprint(fp.Len, fp.Hash, t.path)
 		}
 	}
-	n := 0
+	n, bad := 0, 0
 	_, _, err = rd.EachUtmp(t.bin.next, func(i int64, u binlog.Utmp) error {
 		if t.a.stopping.Load() {
 			return errStopping
 		}
 		end := (i + 1) * rs
 		ev := pipeline.Event{Acker: t.h, Offset: end}
-		if u.Type == binlog.Empty {
+		switch {
+		case u.Type == binlog.Empty:
 			// a zeroed record (wiped, or padding): nothing to ship, but
 			// its offset is acknowledged in order
 			ev.Timestamp, ev.Skip = time.Now().UnixMilli(), true
-		} else {
+		case !plausible(u):
+			ev.Timestamp, ev.Skip = time.Now().UnixMilli(), true
+			bad++
+		default:
 			ev.Timestamp = eventTime(u.Time)
 			ev.Message = string(binlog.UtmpJSON(u, rd.Format, rd.Layout, i).Marshal())
 		}
@@ -221,7 +225,25 @@ func (t *tailer) readBinary() int {
 	if err != nil && !errors.Is(err, errStopping) && t.sinkErr == nil {
 		t.a.warnOnce(t.path, "reading binary login file failed", err)
 	}
+	if bad > 0 {
+		t.a.log.Warn("skipped records that are not valid utmp records (garbage written into a binary login file?)", keyPath, t.path, "records", bad)
+	}
 	return n
+}
+
+// Record times outside this range are not a real login (the bounds binlog's
+// layout detection uses).
+var (
+	minRecordTime = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxRecordTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// plausible reports whether a non-empty record is a real one: a known
+// ut_type and a plausible time. Anything else is binary garbage that
+// happens to sit in the file and is not shipped.
+func plausible(u binlog.Utmp) bool {
+	return u.Type > binlog.Empty && u.Type <= binlog.Accounting &&
+		!u.Time.Before(minRecordTime) && u.Time.Before(maxRecordTime)
 }
 
 // readHead fingerprints the first n bytes of f.
@@ -254,8 +276,8 @@ func (t *tailer) readSnapshot(rd *binlog.Reader) (int, error) {
 		})
 	} else {
 		_, _, err = rd.EachUtmp(0, func(i int64, u binlog.Utmp) error {
-			if u.Type == binlog.Empty {
-				return nil
+			if !plausible(u) {
+				return nil // empty slot, or garbage
 			}
 			if k, ok := snapshotKey(u.Time, i); ok && k > t.bin.next {
 				todo = append(todo, snapEntry{k, eventTime(u.Time), string(binlog.UtmpJSON(u, rd.Format, rd.Layout, i).Marshal())})

@@ -281,3 +281,82 @@ func TestSnapshotKeyOrder(t *testing.T) {
 		t.Error("time past 2038 has a key")
 	}
 }
+
+func TestAgent_WtmpTruncated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wtmp")
+	appendRecords(t, path, binlog.UserProcess, 0, 3)
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(3)
+	if err := os.Truncate(path, 0); err != nil { // a wiper, or copytruncate
+		t.Fatal(err)
+	}
+	appendRecords(t, path, binlog.UserProcess, 10, 12)
+	h.waitCount(5)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), append(userNames(0, 3), userNames(10, 12)...))
+}
+
+func TestAgent_WtmpGarbageRecordsSkipped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wtmp")
+	appendRecords(t, path, binlog.UserProcess, 0, 20) // more than layout detection probes
+	garbage := make([]byte, 5*binlog.LayoutX86_64.Size)
+	x := uint32(99)
+	for i := range garbage {
+		x = x*1664525 + 1013904223
+		garbage[i] = byte(x >> 24)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(garbage); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	appendRecords(t, path, binlog.UserProcess, 25, 26)
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(21)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), append(userNames(0, 20), "u25"))
+}
+
+// writeSlot rewrites utmp slot i in place, as login and logout do.
+func writeSlot(t *testing.T, path string, i int, u binlog.Utmp) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l := binlog.LayoutX86_64
+	if _, err := f.WriteAt(binlog.EncodeUtmp(u, l), int64(i*l.Size)); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	next := fi.ModTime().Add(time.Second)
+	if err := os.Chtimes(path, next, next); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAgent_Utmp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "utmp")
+	for i := range 3 {
+		writeSlot(t, path, i, login(binlog.UserProcess, i))
+	}
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(3)
+	logout := login(binlog.DeadProcess, 1)
+	logout.User = "u1-logout"
+	logout.Time = binBase.Add(time.Hour)
+	writeSlot(t, path, 1, logout) // the slot is reused at logout
+	h.waitCount(4)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "utmp"), []string{"u0", "u1", "u2", "u1-logout"})
+}
