@@ -3,8 +3,10 @@ package check
 import (
 	"cmp"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/logwarden/logwarden/internal/review/parse"
@@ -148,6 +150,10 @@ type Engine struct {
 	// cmdMemo caches the classification of commands (sudo and cron
 	// commands repeat); bounded by maxCmdMemo.
 	cmdMemo map[string]cmdClass
+	// lastCmd is the previous command classified (a one-entry cache).
+	lastCmd      string
+	lastCmdClass cmdClass
+	lastCmdOK    bool
 }
 
 type cmdClass struct {
@@ -161,13 +167,19 @@ const maxCmdMemo = 1 << 14
 // classifyCmd returns the suspicious substring of cmd (or "") and whether
 // it wipes logs, memoised.
 func (e *Engine) classifyCmd(cmd string) cmdClass {
-	if c, ok := e.cmdMemo[cmd]; ok {
-		return c
+	// The same command often repeats line after line (a monitoring job's
+	// sudo): comparing with the previous one is cheaper than hashing.
+	if cmd == e.lastCmd && e.lastCmdOK {
+		return e.lastCmdClass
 	}
-	c := cmdClass{suspicious: e.suspiciousScan(cmd), wipe: isLogWipe(cmd)}
-	if len(e.cmdMemo) < maxCmdMemo {
-		e.cmdMemo[strings.Clone(cmd)] = c
+	c, ok := e.cmdMemo[cmd]
+	if !ok {
+		c = cmdClass{suspicious: e.suspiciousScan(cmd), wipe: isLogWipe(cmd)}
+		if len(e.cmdMemo) < maxCmdMemo {
+			e.cmdMemo[strings.Clone(cmd)] = c
+		}
 	}
+	e.lastCmd, e.lastCmdClass, e.lastCmdOK = strings.Clone(cmd), c, true
 	return c
 }
 
@@ -544,11 +556,32 @@ func (e *Engine) Results() []Result {
 		return cmp.Compare(a.line, b.line)
 	})
 	e.dedup()
-	j := &judge{e: e}
-	return []Result{
-		j.r01(), j.r02(), j.r03(), j.r04(), j.r05(), j.r06(), j.r07(), j.r08(), j.r09(),
-		j.r10(), j.r11(), j.r12(), j.r13(), j.r14(), j.r15(), j.r16(), j.r17(),
+	j := &judge{e: e, idUnapproved: e.intern("unapproved"), idIncorrectPassword: e.intern("incorrect_password")}
+	rules := []func() Result{
+		j.r01, j.r02, j.r03, j.r04, j.r05, j.r06, j.r07, j.r08, j.r09,
+		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17,
 	}
+	// The rules only read the sorted records (R07's command cache is the one
+	// thing written, and only R07 touches it), so they run on every core;
+	// each writes its own slot, so the order stays R01..R17.
+	out := make([]Result, len(rules))
+	next := make(chan int, len(rules))
+	for i := range rules {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(rules)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = rules[i]()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // dedup drops secondary records (btmp, wtmp, sulog) that repeat an event a

@@ -11,6 +11,9 @@ import (
 // judge runs the rules over the engine's sorted records.
 type judge struct {
 	e *Engine
+	// Strings the rules use as keys, interned before the rules run: the
+	// rules run concurrently and must not write to the engine.
+	idUnapproved, idIncorrectPassword uint32
 }
 
 func (j *judge) s(id uint32) string { return j.e.strs[id] }
@@ -571,7 +574,7 @@ func (j *judge) r07() Result {
 				nRisky++
 				add(k3{x.host, x.user, j.arg(x), SevNotice}, i)
 			} else if len(admins) > 0 && !admins[j.s(x.user)] {
-				add(k3{x.host, x.user, j.e.intern("unapproved"), SevNotice}, i)
+				add(k3{x.host, x.user, j.idUnapproved, SevNotice}, i)
 			}
 		case kSudoDenied:
 			nDenied++
@@ -582,7 +585,7 @@ func (j *judge) r07() Result {
 			add(k3{x.host, x.user, j.arg(x), sev}, i)
 		case kSudoAuthFail:
 			nAuth++
-			add(k3{x.host, x.user, j.e.intern("incorrect_password"), SevNotice}, i)
+			add(k3{x.host, x.user, j.idIncorrectPassword, SevNotice}, i)
 		}
 	}
 	for _, k := range order {
