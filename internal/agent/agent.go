@@ -207,6 +207,9 @@ type source struct {
 	popts   decode.Options
 	newline tail.Newline
 	charset *decode.Charset
+	// filters are the entry's filters, for the JSON lines of binary login
+	// files (text lines go through the decode.Processor's).
+	filters []binFilter
 }
 
 // New validates opts, compiles every source and opens the checkpoint store.
@@ -300,6 +303,9 @@ func compileSource(i int, s config.Source, stateDir string, maxEvent int) (*sour
 		return nil, err
 	}
 	src.charset = p.Charset()
+	if src.filters, err = compileFilters(s.Filters); err != nil {
+		return nil, err
+	}
 	switch p.Charset().Newline() {
 	case decode.NewlineUTF16LE:
 		src.newline = tail.NewlineUTF16LE

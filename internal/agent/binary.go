@@ -7,12 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/logwarden/logwarden/internal/binlog"
 	"github.com/logwarden/logwarden/internal/checkpoint"
+	"github.com/logwarden/logwarden/internal/config"
 	"github.com/logwarden/logwarden/internal/pipeline"
 	"github.com/logwarden/logwarden/internal/tail"
 )
@@ -154,12 +156,56 @@ func (t *tailer) putBinary(ev pipeline.Event) error {
 	return t.sinkErr
 }
 
-// eventTime is a record's time in Unix milliseconds, or now without one.
+// windowMargin is kept inside the service's acceptance window (why: an
+// event waits in the pipeline, and the host's clock may differ from the
+// service's, before it is checked).
+const windowMargin = time.Hour
+
+// eventTime is a record's time in Unix milliseconds. A record the service
+// would refuse as too old (the first start on a wtmp holding months of
+// history) or too far ahead is stamped with the read time instead, so it is
+// kept, not rejected: its JSON line still has the record's own time.
 func eventTime(ts time.Time) int64 {
+	now := time.Now()
 	if ts.IsZero() {
-		return time.Now().UnixMilli()
+		return now.UnixMilli()
 	}
-	return ts.UnixMilli()
+	ms := ts.UnixMilli()
+	oldest := now.UnixMilli() - pipeline.MaxEventAgeMs + windowMargin.Milliseconds()
+	latest := now.UnixMilli() + pipeline.MaxEventFutureMs - windowMargin.Milliseconds()
+	if ms < oldest || ms > latest {
+		return now.UnixMilli()
+	}
+	return ms
+}
+
+// binFilter is one include/exclude filter of a collect_list entry.
+type binFilter struct {
+	include bool
+	re      *regexp.Regexp
+}
+
+func compileFilters(fs []config.Filter) ([]binFilter, error) {
+	var out []binFilter
+	for i, f := range fs {
+		re, err := regexp.Compile(f.Expression)
+		if err != nil {
+			return nil, fmt.Errorf("compile filters[%d].expression: %w", i, err)
+		}
+		out = append(out, binFilter{include: f.Type == "include", re: re})
+	}
+	return out, nil
+}
+
+// passes applies the entry's filters to one JSON line, as the CloudWatch
+// Agent applies them to a text line.
+func (s *source) passes(msg string) bool {
+	for _, f := range s.filters {
+		if f.re.MatchString(msg) != f.include {
+			return false
+		}
+	}
+	return true
 }
 
 // readBinary hands over the new records of the open file and returns how
@@ -214,6 +260,9 @@ func (t *tailer) readBinary() int {
 		default:
 			ev.Timestamp = eventTime(u.Time)
 			ev.Message = string(binlog.UtmpJSON(u, rd.Format, rd.Layout, i).Marshal())
+			if !t.src.passes(ev.Message) {
+				ev.Message, ev.Skip = "", true
+			}
 		}
 		if err := t.putBinary(ev); err != nil {
 			return err
@@ -295,7 +344,11 @@ func (t *tailer) readSnapshot(rd *binlog.Reader) (int, error) {
 		if t.a.stopping.Load() {
 			return n, errStopping
 		}
-		if err := t.putBinary(pipeline.Event{Timestamp: e.ts, Message: e.msg, Acker: t.h, Offset: e.key}); err != nil {
+		ev := pipeline.Event{Timestamp: e.ts, Message: e.msg, Acker: t.h, Offset: e.key}
+		if !t.src.passes(e.msg) {
+			ev.Message, ev.Skip = "", true
+		}
+		if err := t.putBinary(ev); err != nil {
 			return n, err
 		}
 		t.bin.next = e.key

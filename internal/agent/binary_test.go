@@ -18,7 +18,9 @@ import (
 // and scans at the test timings).
 const quiet = 300 * time.Millisecond
 
-var binBase = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+// binBase is two days ago: inside the window in which the service takes
+// events at their own time.
+var binBase = time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Hour)
 
 // login builds the n-th wtmp/btmp record of a test: user "u<n>", one
 // minute after the previous one.
@@ -97,7 +99,7 @@ func TestAgent_WtmpAppendAndRestart(t *testing.T) {
 	time.Sleep(quiet)
 	h.stop()
 	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 5))
-	if got, want := sink.records()[0].ev.Message, `"time":"2026-11-02T09:00:00.123456Z"`; !strings.Contains(got, want) {
+	if got, want := sink.records()[0].ev.Message, `"time":"`+binBase.Add(123456*time.Microsecond).Format(time.RFC3339Nano)+`"`; !strings.Contains(got, want) {
 		t.Errorf("first event %s, want it to contain %s", got, want)
 	}
 
@@ -359,4 +361,61 @@ func TestAgent_Utmp(t *testing.T) {
 	time.Sleep(quiet)
 	h.stop()
 	assertExactly(t, users(t, sink, "utmp"), []string{"u0", "u1", "u2", "u1-logout"})
+}
+
+func TestAgent_WtmpOldRecordsKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wtmp")
+	old := login(binlog.UserProcess, 0)
+	old.Time = time.Now().Add(-60 * 24 * time.Hour).Truncate(time.Microsecond) // two months of history
+	future := login(binlog.UserProcess, 1)
+	future.Time = time.Now().Add(24 * time.Hour).Truncate(time.Microsecond) // a host clock far ahead
+	recent := login(binlog.UserProcess, 2)
+	var b []byte
+	for _, u := range []binlog.Utmp{old, future, recent} {
+		b = append(b, binlog.EncodeUtmp(u, binlog.LayoutX86_64)...)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().UnixMilli()
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(3)
+	h.stop()
+	after := time.Now().UnixMilli()
+	recs := sink.records()
+	for i, u := range []binlog.Utmp{old, future} {
+		if ts := recs[i].ev.Timestamp; ts < before || ts > after {
+			t.Errorf("%s: timestamp %d, want the read time (%d..%d): the service would refuse the record's time", u.User, ts, before, after)
+		}
+		if want := `"time":"` + u.Time.UTC().Format(time.RFC3339Nano) + `"`; !strings.Contains(recs[i].ev.Message, want) {
+			t.Errorf("%s: message %s lacks the record's own time %s", u.User, recs[i].ev.Message, want)
+		}
+	}
+	if got, want := recs[2].ev.Timestamp, recent.Time.UnixMilli(); got != want {
+		t.Errorf("recent record: timestamp %d, want its own time %d", got, want)
+	}
+}
+
+func TestAgent_WtmpFilters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wtmp")
+	state := t.TempDir()
+	appendRecords(t, path, binlog.UserProcess, 0, 4)
+	appendRecords(t, path, binlog.DeadProcess, 4, 6)
+	src := testSource(path)
+	src.Filters = []config.Filter{{Type: "include", Expression: `"type":"USER_PROCESS"`}, {Type: "exclude", Expression: `"user":"u1"`}}
+	sink := newSink()
+	h := start(t, testOptions(state, sink, src))
+	h.waitCount(3)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), []string{"u0", "u2", "u3"})
+	// the filtered records were acknowledged: a restart sends nothing again
+	sink2 := newSink()
+	h2 := start(t, testOptions(state, sink2, src))
+	time.Sleep(quiet)
+	h2.stop()
+	if n := sink2.count(); n != 0 {
+		t.Errorf("restart sent %d events again, want 0", n)
+	}
 }
