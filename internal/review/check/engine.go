@@ -124,8 +124,12 @@ type Engine struct {
 	lastFile  string
 	lastFi    uint32
 
-	evs []rec
-	ext []recExt
+	// evs holds the records the rules need once Results has run; while
+	// records are added they go to fixed-size chunks instead, so that a
+	// growing table leaves no discarded copies behind for the collector.
+	evs    []rec
+	chunks [][]rec
+	ext    []recExt
 
 	// cron commands seen (all) and total records by parse kind.
 	cronCmds  int
@@ -424,14 +428,46 @@ func (e *Engine) Add(r *parse.Record) {
 		x.v = int32(len(e.ext))
 		e.ext = append(e.ext, xe)
 	}
-	e.evs = append(e.evs, x)
+	e.push(x)
 	// One line may stand for several identical events ("message repeated N
 	// times", "PAM N more authentication failures"): failures count N times.
 	if r.Repeat > 1 && (k == kLoginFail || k == kInvalidUser) {
 		for i := 1; i < min(r.Repeat, maxRepeat); i++ {
-			e.evs = append(e.evs, x)
+			e.push(x)
 		}
 	}
+}
+
+// chunkRecs is the number of records per chunk of the event table (3 MiB).
+const chunkRecs = 1 << 16
+
+// push appends x to the event table.
+func (e *Engine) push(x rec) {
+	n := len(e.chunks)
+	if n == 0 || len(e.chunks[n-1]) == chunkRecs {
+		e.chunks = append(e.chunks, make([]rec, 0, chunkRecs))
+		n++
+	}
+	e.chunks[n-1] = append(e.chunks[n-1], x)
+}
+
+// gather moves the chunks into one table (evs) of exactly their size,
+// releasing each chunk as it is copied.
+func (e *Engine) gather() {
+	if len(e.chunks) == 0 {
+		return
+	}
+	total := len(e.evs)
+	for _, c := range e.chunks {
+		total += len(c)
+	}
+	evs := make([]rec, len(e.evs), total)
+	copy(evs, e.evs)
+	for i, c := range e.chunks {
+		evs = append(evs, c...)
+		e.chunks[i] = nil
+	}
+	e.evs, e.chunks = evs, nil
 }
 
 // maxRepeat caps how many events one repeated line expands to.
@@ -546,6 +582,7 @@ func (e *Engine) suspiciousScan(cmd string) string {
 
 // Results sorts what was collected and runs every check, in ID order.
 func (e *Engine) Results() []Result {
+	e.gather()
 	slices.SortFunc(e.evs, func(a, b rec) int {
 		if c := cmp.Compare(a.t, b.t); c != 0 {
 			return c
@@ -742,6 +779,7 @@ func (e *Engine) KindCounts() map[string]int64 {
 // NewBaseline returns the previous baseline extended with this period's
 // remote logins, for the next period's R13/R14.
 func (e *Engine) NewBaseline() *Baseline {
+	e.gather()
 	b := &Baseline{UserIPs: map[string][]string{}, LastLogin: map[string]time.Time{}}
 	if e.baseline != nil {
 		for u, ips := range e.baseline.UserIPs {
@@ -792,6 +830,7 @@ type IPFailures struct {
 // FailureChart returns failed remote logins per hour of day (policy zone) and
 // the top n source addresses by failures (ties by address). Call after Results.
 func (e *Engine) FailureChart(n int) ([]int, []IPFailures) {
+	e.gather()
 	loc := e.pol.Location()
 	perHour := make([]int, 24)
 	byIP := map[uint32]int{}
