@@ -183,7 +183,8 @@ func (e *Engine) classifyCmd(cmd string) cmdClass {
 			e.cmdMemo[strings.Clone(cmd)] = c
 		}
 	}
-	e.lastCmd, e.lastCmdClass, e.lastCmdOK = strings.Clone(cmd), c, true
+	// Not cloned: it pins at most the one buffer the reader's line is in.
+	e.lastCmd, e.lastCmdClass, e.lastCmdOK = cmd, c, true
 	return c
 }
 

@@ -96,17 +96,32 @@ type hostKey struct{ host, k uint32 }
 // groupBy returns, for records matching keep, the record indexes grouped by
 // (host, key(x)), plus the group keys in first-seen (time) order.
 func (j *judge) groupBy(keep func(x rec) bool, key func(x rec) uint32) (map[hostKey][]int, []hostKey) {
-	g := map[hostKey][]int{}
+	// One map lookup per record at most: consecutive records often share a
+	// key (a brute-force run from one address), so the last one is cached.
+	pos := map[hostKey]int{}
+	var lists [][]int
 	var order []hostKey
+	last, lastP := hostKey{}, -1
 	for i, x := range j.e.evs {
 		if !keep(x) {
 			continue
 		}
 		k := hostKey{x.host, key(x)}
-		if _, ok := g[k]; !ok {
-			order = append(order, k)
+		if lastP < 0 || k != last {
+			p, ok := pos[k]
+			if !ok {
+				p = len(lists)
+				pos[k] = p
+				lists = append(lists, nil)
+				order = append(order, k)
+			}
+			last, lastP = k, p
 		}
-		g[k] = append(g[k], i)
+		lists[lastP] = append(lists[lastP], i)
+	}
+	g := make(map[hostKey][]int, len(order))
+	for p, k := range order {
+		g[k] = lists[p]
 	}
 	return g, order
 }
