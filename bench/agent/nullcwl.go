@@ -122,6 +122,7 @@ type nullEndpoint struct {
 	unique    int64
 	done      chan struct{}
 	lastEvent atomic.Int64 // unix nanoseconds of the latest accepted event
+	first     time.Time    // when the first event of this run arrived
 	reqID     atomic.Int64
 	bufs      sync.Pool
 }
@@ -143,6 +144,7 @@ func (e *nullEndpoint) reset(expect int64) {
 	e.expect = expect
 	e.unique = 0
 	e.done = make(chan struct{})
+	e.first = time.Time{}
 	e.lastEvent.Store(time.Now().UnixNano())
 }
 
@@ -151,6 +153,13 @@ func (e *nullEndpoint) doneC() <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.done
+}
+
+// firstEvent returns when the run's first event arrived (zero if none).
+func (e *nullEndpoint) firstEvent() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.first
 }
 
 // received returns the number of distinct events so far.
@@ -252,7 +261,11 @@ func (e *nullEndpoint) record(op, key string, seqs []int64, body int64) {
 		e.unique += s.unique - before
 	}
 	if len(seqs) > 0 {
-		e.lastEvent.Store(time.Now().UnixNano())
+		now := time.Now()
+		if e.first.IsZero() {
+			e.first = now
+		}
+		e.lastEvent.Store(now.UnixNano())
 	}
 	if e.expect > 0 && e.unique >= e.expect {
 		select {

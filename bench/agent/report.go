@@ -44,16 +44,16 @@ func markdown(file genResult, rs []result) string {
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpuModel(), runtime.Version(), host)
 	fmt.Fprintf(&b, "CPU = user+sys of the agent process from start to the last event received; idle RSS after %s drained.\n\n",
 		idleOf(rs))
-	b.WriteString("The driver hosts the null endpoint; its CPU is shown apart (endpoint CPU-s). load = the 1-minute load average when the run started.\n\n")
-	b.WriteString("| run | wall s | MiB/s | events/s | CPU-s | CPU-s/GiB | CPU-s/M lines | MiB per CPU-s | peak RSS MiB | idle RSS MiB | idle CPU-s | endpoint CPU-s | load | delivery |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("The driver hosts the null endpoint; its CPU is shown apart (endpoint CPU-s). load = the 1-minute load average when the run started; first = seconds from start to the first event received.\n\n")
+	b.WriteString("| run | wall s | MiB/s | events/s | CPU-s | CPU-s/GiB | CPU-s/M lines | MiB per CPU-s | peak RSS MiB | idle RSS MiB | idle CPU-s | endpoint CPU-s | load | first s | delivery |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rs {
 		switch {
 		case r.Skipped != "":
-			fmt.Fprintf(&b, "| %s | skipped: %s |||||||||||||\n", r.Name, r.Skipped)
+			fmt.Fprintf(&b, "| %s | skipped: %s ||||||||||||||\n", r.Name, r.Skipped)
 			continue
 		case r.Err != "" && r.CPU == 0:
-			fmt.Fprintf(&b, "| %s | failed: %s |||||||||||||\n", r.Name, oneLine(r.Err))
+			fmt.Fprintf(&b, "| %s | failed: %s ||||||||||||||\n", r.Name, oneLine(r.Err))
 			continue
 		}
 		deliv := "—"
@@ -75,9 +75,13 @@ func markdown(file genResult, rs []result) string {
 		if r.Endpoint > 0 {
 			endpoint = fmt.Sprintf("%.2f", r.Endpoint.Seconds())
 		}
-		fmt.Fprintf(&b, "| %s | %.2f | %.1f | %.0f | %.2f | %.2f | %.2f | %.1f | %.1f | %s | %s | %s | %.1f | %s |\n",
+		first := "—"
+		if r.First > 0 {
+			first = fmt.Sprintf("%.2f", r.First.Seconds())
+		}
+		fmt.Fprintf(&b, "| %s | %.2f | %.1f | %.0f | %.2f | %.2f | %.2f | %.1f | %.1f | %s | %s | %s | %.1f | %s | %s |\n",
 			r.Name, r.Wall.Seconds(), r.mibps(), r.evps(), r.CPU.Seconds(), r.cpuGiB(), r.cpuML(),
-			r.mibPerCPU(), float64(r.HWM)/mib, idleRSS, idleCPU, endpoint, r.Load, deliv)
+			r.mibPerCPU(), float64(r.HWM)/mib, idleRSS, idleCPU, endpoint, r.Load, first, deliv)
 	}
 	b.WriteString("\n")
 	writeRatios(&b, rs)

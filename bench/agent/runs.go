@@ -39,6 +39,7 @@ type result struct {
 	Bytes    int64
 	Lines    int64
 	Wall     time.Duration // start to last event received
+	First    time.Duration // start to first event received (0: not known)
 	CPU      time.Duration // user+sys of the process up to the last event
 	HWM      int64         // peak RSS while busy
 	IdleRSS  int64         // RSS after the idle period
@@ -260,6 +261,9 @@ func (b *bench) measureNull(ctx context.Context, r result, cmd *exec.Cmd, logPat
 	err = p.waitFor(ctx, b.null.doneC(), b.null.received, b.file.Lines, b.o.stall)
 	r.Wall = time.Since(p.start)
 	r.Endpoint = selfCPU() - cpu0
+	if f := b.null.firstEvent(); !f.IsZero() {
+		r.First = f.Sub(p.start)
+	}
 	rep := b.null.report(b.file.Lines)
 	r.Delivery = &rep
 	if err != nil {
