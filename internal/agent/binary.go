@@ -31,6 +31,12 @@ import (
 // snapshotKey), and every poll ships the entries whose key is above it, in
 // key order. A file named like a binary login file whose content is not one
 // is never shipped: the agent warns once and retries at every scan.
+//
+// Known limits: a wtmp that is rotated again within one poll of the
+// previous rotation (a file that sits at the path between two checks only)
+// is not seen; a lastlog or utmp entry rewritten with a time earlier than
+// the watermark, or a second change of one utmp slot within the same
+// second, is not shipped.
 
 // binaryPrefixes are the base-name prefixes of binary login files.
 var binaryPrefixes = []string{"wtmp", "btmp", "utmp", "lastlog"}
@@ -78,6 +84,10 @@ type binFile struct {
 	// size and mtime at the last snapshot read (unchanged: nothing to read).
 	size  int64
 	mtime time.Time
+	// pending are the files found at the path, in order, since the open one
+	// was rotated away: each is opened as soon as it is seen, so that it is
+	// read next even if it is rotated away too while the old one drains.
+	pending []*os.File
 }
 
 // detectBinary confirms from the content that f (at path, size bytes) is a
@@ -97,7 +107,14 @@ func detectBinary(path string, f *os.File, size int64) (binlog.Format, error) {
 // openBinary is open for a binary login file: it positions the tailer at its
 // checkpoint (stream files: if device, inode and fingerprint match).
 func (t *tailer) openBinary() bool {
-	f, err := t.a.openFile(t.path)
+	var f *os.File
+	var err error
+	if len(t.bin.pending) > 0 {
+		f = t.bin.pending[0]
+		t.bin.pending = t.bin.pending[1:]
+	} else {
+		f, err = t.a.openFile(t.path)
+	}
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.a.warnOnce(t.path, "cannot open binary login file", err)
@@ -122,6 +139,7 @@ func (t *tailer) openBinary() bool {
 	}
 	t.a.clearWarn(t.path)
 	t.f, t.id, t.fp = f, tail.FileID(fi), tail.Fingerprint{}
+	t.a.log.Debug("following binary login file", keyPath, t.path, "inode", t.id.Ino, "size", fi.Size())
 	t.bin.format = format
 	t.bin.snapshot = format == binlog.FormatLastlog || format == binlog.FormatUtmp
 	t.bin.size, t.bin.mtime = -1, time.Time{}
@@ -401,13 +419,21 @@ func (t *tailer) runBinary() {
 			t.fp, t.bin.next = tail.Fingerprint{}, 0
 			t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
 		case stateReplaced, stateGone:
+			t.openNext()
 			t.drainBinary()
 			if t.a.stopping.Load() {
 				t.f.Close()
+				for _, f := range t.bin.pending {
+					f.Close()
+				}
 				return
 			}
 			t.retireFile(t.f, t.h, t.id, t.bin.next)
-			if !t.open() {
+			opened := t.open()
+			for !opened && len(t.bin.pending) > 0 { // a queued file that is not a binary login file
+				opened = t.open()
+			}
+			if !opened {
 				return
 			}
 		}
@@ -445,6 +471,7 @@ func (t *tailer) runBinary() {
 func (t *tailer) drainBinary() {
 	last := time.Now()
 	for !t.a.stopping.Load() {
+		t.openNext()
 		now := time.Now()
 		if t.readBinary() > 0 {
 			last = now
@@ -457,6 +484,33 @@ func (t *tailer) drainBinary() {
 		case <-t.a.stopCh:
 		}
 	}
+}
+
+// openNext queues the file now at the path if it is neither the open one
+// nor the last one queued (rotation creates a new file at the path).
+func (t *tailer) openNext() {
+	fi, err := os.Stat(t.path)
+	if err != nil {
+		return
+	}
+	last := t.id
+	if n := len(t.bin.pending); n > 0 {
+		if pfi, err := t.bin.pending[n-1].Stat(); err == nil {
+			last = tail.FileID(pfi)
+		}
+	}
+	if id := tail.FileID(fi); id == last || id == t.id {
+		return
+	}
+	f, err := t.a.openFile(t.path)
+	if err != nil {
+		return
+	}
+	if ofi, err := f.Stat(); err != nil || tail.FileID(ofi) == t.id || tail.FileID(ofi) == last {
+		f.Close()
+		return
+	}
+	t.bin.pending = append(t.bin.pending, f)
 }
 
 // recoverRotatedBinary reads, before the file now at t.path, the rest of a

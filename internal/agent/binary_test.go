@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/logwarden/logwarden/internal/binlog"
 	"github.com/logwarden/logwarden/internal/config"
+	"github.com/logwarden/logwarden/internal/testutil"
 )
 
 // quiet is how long a test waits to be sure nothing more arrives (many polls
@@ -418,4 +421,110 @@ func TestAgent_WtmpFilters(t *testing.T) {
 	if n := sink2.count(); n != 0 {
 		t.Errorf("restart sent %d events again, want 0", n)
 	}
+}
+
+// TestAgent_WtmpLogrotate rotates a wtmp that login keeps appending to with
+// the real logrotate, configured like Debian's /etc/logrotate.d/wtmp, and
+// checks that every record written arrived exactly once, in order. Like
+// glibc's updwtmp, the writer opens the file for each record without
+// creating it: a record logged while the file is missing (between
+// logrotate's rename and its create) is dropped by the writer.
+func TestAgent_WtmpLogrotate(t *testing.T) {
+	lr := testutil.Peer(t, "logrotate", "apt-get install logrotate")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wtmp")
+	conf := filepath.Join(dir, "logrotate.conf")
+	if err := os.WriteFile(conf, []byte(path+" {\n  missingok\n  create 0664\n  rotate 10\n  nocompress\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	appendRecords(t, path, binlog.UserProcess, 0, 1)
+	sink := newSink()
+	var logBuf syncBuffer
+	opts := testOptions(t.TempDir(), sink, testSource(path))
+	opts.Logger = newTestLogger(&logBuf)
+	h := start(t, opts)
+	defer func() {
+		if t.Failed() {
+			t.Log(logBuf.String())
+			fs, _ := filepath.Glob(path + "*")
+			for _, f := range fs {
+				var b strings.Builder
+				binlog.ToJSONLines(&b, f)
+				ls := strings.Split(strings.TrimSpace(b.String()), "\n")
+				fi, _ := os.Stat(f)
+				t.Logf("%s: %d records; first %.120s last %.120s ino %v", f, len(ls), ls[0], ls[len(ls)-1], fi.Sys().(*syscall.Stat_t).Ino)
+			}
+		}
+	}()
+	const total = 2000
+	written := []string{"u0"}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i < total; i++ {
+			f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				continue // missing: updwtmp drops the record
+			}
+			if _, err := f.Write(binlog.EncodeUtmp(login(binlog.UserProcess, i), binlog.LayoutX86_64)); err == nil {
+				written = append(written, fmt.Sprintf("u%d", i))
+			}
+			f.Close()
+			if i%5 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	for range 4 {
+		time.Sleep(150 * time.Millisecond)
+		if out, err := exec.Command(lr, "-f", "-s", filepath.Join(dir, "status"), conf).CombinedOutput(); err != nil {
+			t.Fatalf("logrotate: %v\n%s", err, out)
+		}
+	}
+	<-done
+	rotated, _ := filepath.Glob(path + ".*")
+	if len(rotated) == 0 {
+		t.Fatal("logrotate rotated nothing")
+	}
+	for d := time.Now().Add(waitLong); sink.count() < len(written) && time.Now().Before(d); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), written)
+	t.Logf("%d records written, %d rotations, delivered exactly once in order", len(written), len(rotated))
+}
+
+// TestAgent_WtmpFromUtmpdump ships a wtmp written by util-linux (utmpdump
+// -r), so the records are not only ones binlog's own encoder wrote.
+func TestAgent_WtmpFromUtmpdump(t *testing.T) {
+	utmpdump := testutil.Peer(t, "utmpdump", "Debian package util-linux")
+	day := time.Now().UTC().Add(-24 * time.Hour).Format("2006-01-02")
+	text := "[2] [00000] [~~  ] [reboot  ] [~           ] [6.1.0-27-amd64      ] [0.0.0.0        ] [" + day + "T00:00:00,000000+00:00]\n" +
+		"[7] [01234] [ts/0] [alice   ] [pts/0       ] [203.0.113.5         ] [203.0.113.5    ] [" + day + "T00:01:10,123456+00:00]\n" +
+		"[8] [01234] [ts/0] [        ] [pts/0       ] [                    ] [0.0.0.0        ] [" + day + "T02:00:00,000000+00:00]\n"
+	cmd := exec.Command(utmpdump, "-r")
+	cmd.Stdin = strings.NewReader(text)
+	bin, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("utmpdump -r: %v", err)
+	}
+	if len(bin) != 3*binlog.LayoutX86_64.Size {
+		t.Skipf("utmpdump writes %d-byte records on this platform", len(bin)/3)
+	}
+	path := filepath.Join(t.TempDir(), "wtmp")
+	if err := os.WriteFile(path, bin, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(3)
+	h.stop()
+	want := []string{
+		`{"time":"` + day + `T00:00:00Z","format":"wtmp","type":"BOOT_TIME","user":"reboot","tty":"~","host":"6.1.0-27-amd64","id":"~~  ","layout":"x86_64","index":0}`,
+		`{"time":"` + day + `T00:01:10.123456Z","format":"wtmp","type":"USER_PROCESS","user":"alice","tty":"pts/0","host":"203.0.113.5","ip":"203.0.113.5","pid":1234,"id":"ts/0","layout":"x86_64","index":1}`,
+		`{"time":"` + day + `T02:00:00Z","format":"wtmp","type":"DEAD_PROCESS","tty":"pts/0","pid":1234,"id":"ts/0","layout":"x86_64","index":2}`,
+	}
+	assertExactly(t, sink.messages(), want)
+	users(t, sink, "wtmp") // timestamps are the records' times
 }
