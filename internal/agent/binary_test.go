@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -527,4 +528,44 @@ func TestAgent_WtmpFromUtmpdump(t *testing.T) {
 	}
 	assertExactly(t, sink.messages(), want)
 	users(t, sink, "wtmp") // timestamps are the records' times
+}
+
+// BenchmarkAgent_Wtmp measures shipping a wtmp of benchRecords records from
+// the first start (decode, JSON, hand-over, acknowledgement).
+func BenchmarkAgent_Wtmp(b *testing.B) {
+	const benchRecords = 20000
+	var buf []byte
+	for i := range benchRecords {
+		buf = append(buf, binlog.EncodeUtmp(login(binlog.UserProcess, i), binlog.LayoutX86_64)...)
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		path := filepath.Join(dir, "wtmp")
+		if err := os.WriteFile(path, buf, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		sink := newSink()
+		opts := testOptions(b.TempDir(), sink, testSource(path))
+		a, err := New(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		b.StartTimer()
+		go func() { done <- a.Run(ctx) }()
+		for sink.count() < benchRecords {
+			time.Sleep(time.Millisecond)
+		}
+		b.StopTimer()
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
 }
