@@ -390,7 +390,41 @@ func TestIsLogWipe(t *testing.T) {
 // TestRecSize guards the per-event memory: a month of a busy host holds
 // millions of recs.
 func TestRecSize(t *testing.T) {
-	if got := unsafe.Sizeof(rec{}); got > 48 {
-		t.Fatalf("rec is %d bytes, want at most 48", got)
+	if got := unsafe.Sizeof(rec{}); got > 40 {
+		t.Fatalf("rec is %d bytes, want at most 40", got)
+	}
+}
+
+// TestPosPacking checks that line and offset survive packing, and that
+// positions too large to pack fall back to the side table.
+func TestPosPacking(t *testing.T) {
+	tests := []struct {
+		line, off int64
+		packed    bool
+	}{
+		{1, 0, true},
+		{7, -1, true}, // CloudWatch events: no offset
+		{0, 123, true},
+		{1<<posLineBits - 1, 1<<posOffBits - 2, true},
+		{1 << posLineBits, 5, false},
+		{3, 1<<posOffBits - 1, false},
+		{-1, 5, false},
+		{9, -2, false},
+	}
+	for _, tc := range tests {
+		e := &Engine{}
+		var x rec
+		if p, ok := packPos(tc.line, tc.off); ok {
+			x.pos = p
+		} else {
+			x.pos, x.flags = uint64(len(e.wide)), fWidePos
+			e.wide = append(e.wide, wherePos{tc.line, tc.off})
+		}
+		if got := x.flags&fWidePos == 0; got != tc.packed {
+			t.Errorf("packPos(%d, %d): packed=%v, want %v", tc.line, tc.off, got, tc.packed)
+		}
+		if l, o := e.posOf(x); l != tc.line || o != tc.off {
+			t.Errorf("posOf(pack(%d, %d)) = %d, %d", tc.line, tc.off, l, o)
+		}
 	}
 }

@@ -49,17 +49,45 @@ const (
 	fSecondary = 1 << iota // from btmp/wtmp/sulog: a second record of an event a text log also has
 	fInvalid               // the account does not exist
 	fConsole               // console/tty login, no remote address
+	fWidePos               // pos is an index into Engine.wide (line or offset too large to pack)
 )
 
+// Packed positions: the line number in the top posLineBits bits, the byte
+// offset plus one (0 = unknown, -1) in the low posOffBits bits; positions
+// that do not fit (a 67 M-line or 256 GiB input) go to Engine.wide.
+const (
+	posOffBits  = 38
+	posLineBits = 64 - posOffBits
+)
+
+// packPos packs line and off into one word; ok is false when they do not fit.
+func packPos(line, off int64) (uint64, bool) {
+	if line < 0 || line >= 1<<posLineBits || off < -1 || off+1 >= 1<<posOffBits {
+		return 0, false
+	}
+	return uint64(line)<<posOffBits | uint64(off+1), true
+}
+
+// wherePos is an unpacked position.
+type wherePos struct{ line, off int64 }
+
+// posOf returns the line and byte offset of x.
+func (e *Engine) posOf(x rec) (line, off int64) {
+	if x.flags&fWidePos != 0 {
+		w := e.wide[x.pos]
+		return w.line, w.off
+	}
+	return int64(x.pos >> posOffBits), int64(x.pos&(1<<posOffBits-1)) - 1
+}
+
 // rec is one interned record. String fields are indexes into Engine.strs.
-// It is kept to 48 bytes (millions are held for a month of a busy host): the
+// It is kept to 40 bytes (millions are held for a month of a busy host): the
 // per-kind strings (command, group, detail, target, tty, program) of the rare
 // kinds that have them live in Engine.ext, and v holds either the index into
 // ext (hasExt kinds) or the process id (logins and session closes, R17).
 type rec struct {
-	t     int64 // unix nanoseconds
-	line  int64
-	off   int64
+	t     int64  // unix nanoseconds
+	pos   uint64 // line and byte offset, packed (see packPos)
 	src   uint32
 	host  uint32
 	user  uint32
@@ -130,6 +158,7 @@ type Engine struct {
 	evs    []rec
 	chunks [][]rec
 	ext    []recExt
+	wide   []wherePos // positions too large to pack into rec.pos
 
 	// cron commands seen (all) and total records by parse kind.
 	cronCmds  int
@@ -390,8 +419,6 @@ func (e *Engine) Add(r *parse.Record) {
 	}
 	x := rec{
 		t:     r.Time.UnixNano(),
-		line:  r.Line,
-		off:   r.Offset,
 		src:   fi,
 		host:  e.hostID,
 		user:  e.intern(r.User),
@@ -399,6 +426,13 @@ func (e *Engine) Add(r *parse.Record) {
 		v:     int32(r.PID),
 		kind:  k,
 		flags: flags,
+	}
+	if p, ok := packPos(r.Line, r.Offset); ok {
+		x.pos = p
+	} else {
+		x.pos = uint64(len(e.wide))
+		x.flags |= fWidePos
+		e.wide = append(e.wide, wherePos{r.Line, r.Offset})
 	}
 	if hasExt(k) {
 		var xe recExt
@@ -591,7 +625,9 @@ func (e *Engine) Results() []Result {
 		if c := cmp.Compare(e.files[a.src], e.files[b.src]); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.line, b.line)
+		la, _ := e.posOf(a)
+		lb, _ := e.posOf(b)
+		return cmp.Compare(la, lb)
 	})
 	e.dedup()
 	j := &judge{e: e, idUnapproved: e.intern("unapproved"), idIncorrectPassword: e.intern("incorrect_password")}

@@ -24,7 +24,10 @@ func (j *judge) target(x rec) uint32 { return j.e.extOf(x).target }
 
 func (j *judge) time(x rec) time.Time { return time.Unix(0, x.t).In(j.e.pol.Location()) }
 
-func (j *judge) ref(x rec) Ref { return Ref{Source: j.e.files[x.src], Line: x.line, Offset: x.off} }
+func (j *judge) ref(x rec) Ref {
+	line, off := j.e.posOf(x)
+	return Ref{Source: j.e.files[x.src], Line: line, Offset: off}
+}
 
 // item builds an Item from the records idx (in time order) of evs.
 func (j *judge) item(rule string, sev Severity, host, subject string, idx []int, sum Text) Item {
