@@ -54,6 +54,11 @@ func isBinaryName(path string) bool {
 	return false
 }
 
+// mtimeResolution is the coarsest modification-time granularity expected
+// (why: a file rewritten in place within the same mtime tick as a read shows
+// no change; it is read again until its mtime is this much older than a read).
+const mtimeResolution = 2 * time.Second
+
 // errStopping ends a record walk when the agent stops.
 var errStopping = errors.New("agent stopping")
 
@@ -81,9 +86,11 @@ type binFile struct {
 	// next: stream files, the byte offset of the next record to read;
 	// snapshot files, the key of the last entry handed over.
 	next int64
-	// size and mtime at the last snapshot read (unchanged: nothing to read).
-	size  int64
-	mtime time.Time
+	// size and mtime at the last snapshot read, and when it was (unchanged
+	// since a read well after the mtime: nothing to read).
+	size   int64
+	mtime  time.Time
+	readAt time.Time
 	// pending are the files found at the path, in order, since the open one
 	// was rotated away: each is opened as soon as it is seen, so that it is
 	// read next even if it is rotated away too while the old one drains.
@@ -233,9 +240,10 @@ func (t *tailer) readBinary() int {
 	if err != nil || fi.Size() == 0 {
 		return 0
 	}
-	if t.bin.snapshot && fi.Size() == t.bin.size && fi.ModTime().Equal(t.bin.mtime) {
+	if t.bin.snapshot && fi.Size() == t.bin.size && fi.ModTime().Equal(t.bin.mtime) && t.bin.readAt.Sub(t.bin.mtime) > mtimeResolution {
 		return 0 // rewritten in place: no change, no read (lastlog can be large)
 	}
+	statAt := time.Now()
 	if !t.bin.snapshot && fi.Size() <= t.bin.next {
 		return 0
 	}
@@ -248,7 +256,7 @@ func (t *tailer) readBinary() int {
 	if t.bin.snapshot {
 		n, err := t.readSnapshot(rd)
 		if err == nil {
-			t.bin.size, t.bin.mtime = fi.Size(), fi.ModTime()
+			t.bin.size, t.bin.mtime, t.bin.readAt = fi.Size(), fi.ModTime(), statAt
 		}
 		return n
 	}
