@@ -580,3 +580,46 @@ func TestAgent_LastlogCoarseMtime(t *testing.T) {
 	h.stop()
 	assertExactly(t, users(t, sink, "lastlog"), []string{entry(1000, binBase), entry(1000, binBase.Add(time.Minute))})
 }
+
+// TestAgent_WtmpGlobMultiLogs follows wtmp* with publish_multi_logs: after a
+// rotation the renamed file is not shipped a second time under its new name.
+func TestAgent_WtmpGlobMultiLogs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wtmp")
+	appendRecords(t, path, binlog.UserProcess, 0, 3)
+	src := testSource(filepath.Join(dir, "wtmp*"))
+	src.PublishMultiLogs = true
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, src))
+	h.waitCount(3)
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendRecords(t, path, binlog.UserProcess, 3, 5)
+	h.waitCount(5)
+	time.Sleep(quiet + 300*time.Millisecond) // past the rotate grace and several scans
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 5))
+}
+
+func TestAgent_WtmpAarch64(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wtmp")
+	var b []byte
+	for i := range 3 {
+		b = append(b, binlog.EncodeUtmp(login(binlog.UserProcess, i), binlog.LayoutAarch64)...)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sink := newSink()
+	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h.waitCount(3)
+	time.Sleep(quiet)
+	h.stop()
+	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 3))
+	for _, m := range sink.messages() {
+		if !strings.Contains(m, `"layout":"aarch64"`) {
+			t.Fatalf("layout not aarch64: %s", m)
+		}
+	}
+}
