@@ -94,11 +94,11 @@ const (
 )
 
 // reviewGCPercent is the garbage collector's GOGC while a review runs. The
-// bulk of a review's heap is the checks engine's event table, which holds no
-// pointers, so collecting more often costs little CPU, while the default
-// (100) lets the discarded copies of that table from append growth pile up to
-// twice the live heap before they are freed.
-const reviewGCPercent = 25
+// checks engine keeps its event table outside the Go heap, so the live heap
+// is small and the parsers' short-lived garbage would, at the default (100),
+// let the heap reach twice that before a collection; 50 keeps peak memory
+// lower at about the same CPU (25 cost ~15% more CPU for ~10% less memory).
+const reviewGCPercent = 50
 
 // progressEvery is how often (records) progress is printed.
 const progressEvery = 1_000_000
@@ -207,6 +207,7 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(reviewGCPercent))
 	eng := check.New(opt.Policy, start, end)
+	defer eng.Release()
 	if prev != nil && prev.rep.Baseline != nil {
 		eng.SetBaseline(prev.rep.Baseline)
 	}

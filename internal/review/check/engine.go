@@ -153,12 +153,14 @@ type Engine struct {
 	lastFi    uint32
 
 	// evs holds the records the rules need once Results has run; while
-	// records are added they go to fixed-size chunks instead, so that a
-	// growing table leaves no discarded copies behind for the collector.
-	evs    []rec
-	chunks [][]rec
-	ext    []recExt
-	wide   []wherePos // positions too large to pack into rec.pos
+	// records are added they go to tab (memory outside the Go heap that
+	// grows without copying), which evs then aliases until Release.
+	evs       []rec
+	tab       table
+	gathered  bool
+	evsOnHeap bool
+	ext       []recExt
+	wide      []wherePos // positions too large to pack into rec.pos
 
 	// cron commands seen (all) and total records by parse kind.
 	cronCmds  int
@@ -473,36 +475,34 @@ func (e *Engine) Add(r *parse.Record) {
 	}
 }
 
-// chunkRecs is the number of records per chunk of the event table (3 MiB).
-const chunkRecs = 1 << 16
-
-// push appends x to the event table.
+// push appends x to the event table: to the mapped table while records are
+// being added, to evs (on the Go heap) if records come after judging.
 func (e *Engine) push(x rec) {
-	n := len(e.chunks)
-	if n == 0 || len(e.chunks[n-1]) == chunkRecs {
-		e.chunks = append(e.chunks, make([]rec, 0, chunkRecs))
-		n++
-	}
-	e.chunks[n-1] = append(e.chunks[n-1], x)
-}
-
-// gather moves the chunks into one table (evs) of exactly their size,
-// releasing each chunk as it is copied.
-func (e *Engine) gather() {
-	if len(e.chunks) == 0 {
+	if !e.gathered {
+		e.tab.push(x)
 		return
 	}
-	total := len(e.evs)
-	for _, c := range e.chunks {
-		total += len(c)
+	if !e.evsOnHeap {
+		e.evs, e.evsOnHeap = slices.Clone(e.evs), true
 	}
-	evs := make([]rec, len(e.evs), total)
-	copy(evs, e.evs)
-	for i, c := range e.chunks {
-		evs = append(evs, c...)
-		e.chunks[i] = nil
+	e.evs = append(e.evs, x)
+}
+
+// gather makes the table the judged records (evs), once; records added
+// afterwards go to evs directly.
+func (e *Engine) gather() {
+	if !e.gathered {
+		e.evs, e.gathered = e.tab.recs(), true
 	}
-	e.evs, e.chunks = evs, nil
+}
+
+// Release frees the event table. Call it when done with the engine (after
+// Results, NewBaseline and FailureChart); the engine is unusable afterwards.
+func (e *Engine) Release() {
+	e.tab.release()
+	if !e.evsOnHeap {
+		e.evs = nil
+	}
 }
 
 // maxRepeat caps how many events one repeated line expands to.
