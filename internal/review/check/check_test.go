@@ -428,3 +428,58 @@ func TestPosPacking(t *testing.T) {
 		}
 	}
 }
+
+// TestTableGrows pushes records across several growths of the event table
+// and reads them back.
+func TestTableGrows(t *testing.T) {
+	const n = 200_000 // several doublings of the first mapping
+	var tab table
+	for i := 0; i < n; i++ {
+		tab.push(rec{t: int64(i), user: uint32(i * 7)})
+	}
+	got := tab.recs()
+	if len(got) != n {
+		t.Fatalf("len = %d, want %d", len(got), n)
+	}
+	for i, x := range got {
+		if x.t != int64(i) || x.user != uint32(i*7) {
+			t.Fatalf("record %d = %+v", i, x)
+		}
+	}
+	tab.release()
+	if len(tab.recs()) != 0 {
+		t.Fatalf("records left after release: %d", len(tab.recs()))
+	}
+}
+
+// TestAddAfterResults: records added after judging (they then go to the Go
+// heap, not the mapped table) are judged by the next Results; Release frees
+// the table.
+func TestAddAfterResults(t *testing.T) {
+	e := New(policy.Default(), pStart, pEnd)
+	var b rb
+	at := time.Date(2026, 11, 3, 10, 0, 0, 0, kst)
+	for i := 0; i < 3; i++ {
+		r := b.r(at.Add(time.Duration(i)*time.Second), parse.KindSSHFailed, fail("198.51.100.9", "root"))
+		e.Add(&r)
+	}
+	failures := func() int {
+		for _, r := range e.Results() {
+			if r.ID == "R01" {
+				return r.Counts["failures"]
+			}
+		}
+		return -1
+	}
+	if got := failures(); got != 3 {
+		t.Fatalf("R01 failures = %d, want 3", got)
+	}
+	for i := 3; i < 5; i++ {
+		r := b.r(at.Add(time.Duration(i)*time.Second), parse.KindSSHFailed, fail("198.51.100.9", "root"))
+		e.Add(&r)
+	}
+	if got := failures(); got != 5 {
+		t.Fatalf("R01 failures after more records = %d, want 5", got)
+	}
+	e.Release()
+}
