@@ -600,9 +600,7 @@ func (e *Engine) classify(r *parse.Record) (kind, uint8) {
 	return kOther, 0
 }
 
-// suspicious returns the first policy high-risk substring in cmd, or "".
-func (e *Engine) suspicious(cmd string) string { return e.classifyCmd(cmd).suspicious }
-
+// suspiciousScan returns the first policy high-risk substring in cmd, or "".
 func (e *Engine) suspiciousScan(cmd string) string {
 	if cmd == "" {
 		return ""
@@ -635,8 +633,9 @@ func (e *Engine) Results() []Result {
 		j.r01, j.r02, j.r03, j.r04, j.r05, j.r06, j.r07, j.r08, j.r09,
 		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17,
 	}
-	// The rules only read the sorted records (R07's command cache is the one
-	// thing written, and only R07 touches it), so they run on every core;
+	// The rules only read the engine (they scan commands rather than use
+	// the Add-time command cache, and key strings are interned above), so
+	// they run on every core;
 	// each writes its own slot, so the order stays R01..R17.
 	out := make([]Result, len(rules))
 	next := make(chan int, len(rules))

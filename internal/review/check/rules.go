@@ -588,7 +588,7 @@ func (j *judge) r07() Result {
 		switch x.kind {
 		case kSudoOK:
 			cmd := j.s(j.arg(x))
-			if s := j.e.suspicious(cmd); s != "" {
+			if s := j.e.suspiciousScan(cmd); s != "" {
 				nRisky++
 				add(k3{x.host, x.user, j.arg(x), SevNotice}, i)
 			} else if len(admins) > 0 && !admins[j.s(x.user)] {
@@ -854,7 +854,7 @@ func (j *judge) r10() Result {
 			dropIdx = append(dropIdx, i)
 		case kSudoOK, kCronCmd:
 			cmd := j.s(j.arg(x))
-			if j.e.classifyCmd(cmd).wipe {
+			if isLogWipe(cmd) {
 				wipes++
 				r.Items = append(r.Items, j.item("R10", SevFinding, j.s(x.host), "wipe:"+j.s(x.user), []int{i}, Text{
 					fmt.Sprintf("%s: 로그 삭제·변조 명령: %s", j.s(x.user), cmd),
