@@ -213,13 +213,14 @@ const (
 	idleChecks = 2
 )
 
-// trimWhenIdle releases freed heap and touched executable pages once the
-// event count has stopped moving, so an idle agent holds little memory; it
-// trims again after the next burst.
+// trimWhenIdle releases freed heap and touched executable pages while the
+// event count stands still, so an idle agent holds little memory. It trims at
+// every idle check (a few hundred microseconds each), because the idle
+// agent's own scans map some code back in.
 func trimWhenIdle(ctx context.Context, events func() int64, log *slog.Logger) {
 	t := time.NewTicker(idleCheck)
 	defer t.Stop()
-	last, quiet, trimmed := events(), 0, false
+	last, quiet := events(), 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -227,14 +228,15 @@ func trimWhenIdle(ctx context.Context, events func() int64, log *slog.Logger) {
 		case <-t.C:
 		}
 		if n := events(); n != last {
-			last, quiet, trimmed = n, 0, false
+			last, quiet = n, 0
 			continue
 		}
 		quiet++
-		if quiet >= idleChecks && !trimmed {
+		if quiet >= idleChecks {
 			res, err := memtrim.Trim()
-			log.Debug("idle: memory released", "mappings", res.Mappings, "err", err)
-			trimmed = true
+			if quiet == idleChecks {
+				log.Debug("idle: memory released", "mappings", res.Mappings, "err", err)
+			}
 		}
 	}
 }

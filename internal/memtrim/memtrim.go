@@ -20,10 +20,11 @@ type Result struct {
 	Bytes int64
 }
 
-// Trim returns freed heap to the OS and asks the kernel to page out the
-// read-only mappings (code and constants) of the running executable. Those
-// pages are clean and file-backed: touching them again reads them back, so
-// this is safe at any time; it is meant for when the process is idle.
+// Trim returns freed heap to the OS and unmaps the pages of the read-only
+// mappings (code and constants) of the running executable. Those pages are
+// clean and file-backed, and a Go binary never writes them: touching them
+// again maps them back from the page cache, so this is safe at any time; it
+// is meant for when the process is idle.
 func Trim() (Result, error) {
 	debug.FreeOSMemory()
 	exe, err := os.Readlink("/proc/self/exe")

@@ -3,16 +3,15 @@ package memtrim
 import (
 	"fmt"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
-// pageOut advises the kernel to reclaim the pages of [addr, addr+n).
-// Kernels before 5.4 lack MADV_PAGEOUT; they get MADV_COLD's absence
-// silently (EINVAL is not an error here).
+// pageOut drops the process's mappings of the pages of [addr, addr+n), a
+// private, never-written, file-backed range: MADV_DONTNEED on such a range
+// only unmaps the pages, which stay in the page cache and come back on the
+// next touch as minor faults (no disk read, nothing lost).
 func pageOut(addr, n uintptr) error {
-	_, _, errno := syscall.Syscall(syscall.SYS_MADVISE, addr, n, unix.MADV_PAGEOUT)
-	if errno != 0 && errno != syscall.EINVAL {
+	_, _, errno := syscall.Syscall(syscall.SYS_MADVISE, addr, n, syscall.MADV_DONTNEED)
+	if errno != 0 {
 		return fmt.Errorf("madvise: %w", errno)
 	}
 	return nil
