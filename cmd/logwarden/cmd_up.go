@@ -32,6 +32,9 @@ const upRegion = "us-east-1"
 var systemLogs = []string{
 	"messages", "secure", "cron", "boot.log", "dmesg", "maillog",
 	"cloud-init-output.log", "syslog", "auth.log", "kern.log",
+	// Binary login records, shipped as one JSON line per record (U-43 asks
+	// for them, and they rotate away within a month or two).
+	"wtmp", "btmp", "lastlog",
 }
 
 const upUsage = `Usage: logwarden up [--listen 127.0.0.1:4586] [--data DIR] [-c CONFIG]
