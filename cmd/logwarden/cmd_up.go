@@ -10,10 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/logwarden/logwarden/internal/config"
+	"github.com/logwarden/logwarden/internal/selflog"
 	"github.com/logwarden/logwarden/internal/server"
 )
 
@@ -85,9 +85,9 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	lvl, off, err := logLevel(f.logLevel)
+	lvl, off, err := selflog.ParseLevel(f.logLevel)
 	if err != nil {
-		return err
+		return usageError{"--log-level: " + err.Error()}
 	}
 	srvLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	if off {
@@ -141,22 +141,6 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-func logLevel(s string) (slog.Level, bool, error) {
-	switch strings.ToUpper(s) {
-	case "", "INFO":
-		return slog.LevelInfo, false, nil
-	case "DEBUG":
-		return slog.LevelDebug, false, nil
-	case "WARN":
-		return slog.LevelWarn, false, nil
-	case "ERROR":
-		return slog.LevelError, false, nil
-	case "OFF":
-		return slog.LevelError, true, nil
-	}
-	return 0, false, usageError{fmt.Sprintf("--log-level %q: want DEBUG, INFO, WARN, ERROR or OFF", s)}
 }
 
 // builtinConfig is a CloudWatch Agent config collecting the system logs that
