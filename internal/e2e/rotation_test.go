@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,6 +104,8 @@ func TestAgentRotationExactlyOnce(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
+				agent.cmd.Process.Signal(syscall.SIGQUIT) // the Go runtime prints every goroutine's stack
+				time.Sleep(time.Second)
 				t.Fatalf("only %d of %d events arrived within %s (last error %v)\nagent output (%s):\n%s", len(msgs), n, deliveryTimeout, err, agent.out, tail(agent.output()))
 			}
 			time.Sleep(200 * time.Millisecond)
@@ -127,6 +130,12 @@ func TestAgentRotationExactlyOnce(t *testing.T) {
 			want = append(want, ts.UnixMilli())
 		}
 		appendLines(t, logPath, lines)
+		if seq == 0 {
+			// The agent must be following the file before it is first rotated:
+			// a file rotated away before the agent ever saw it is not the
+			// newest match of file_path, so it is (rightly) never read.
+			waitCount(1)
+		}
 		if (seq+rotationChunk)%rotationEvery == 0 && seq+rotationChunk < rotationLines {
 			rotations++
 			if rotations%2 == 1 {
