@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/logwarden/logwarden/internal/checkpoint"
 	"github.com/logwarden/logwarden/internal/cloudwatch"
 	"github.com/logwarden/logwarden/internal/config"
+	"github.com/logwarden/logwarden/internal/ctl"
 	"github.com/logwarden/logwarden/internal/fsutil"
 	"github.com/logwarden/logwarden/internal/hostinfo"
 	"github.com/logwarden/logwarden/internal/memtrim"
@@ -99,7 +99,7 @@ type agentEndpoint struct {
 
 // runAgentConfig runs an agent for cfg until ctx ends.
 func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local *agentEndpoint, stderr io.Writer) error {
-	env, err := readEnvConfig(f.envConfig)
+	env, err := ctl.ReadEnvFile(f.envConfig)
 	if err != nil {
 		return err
 	}
@@ -175,10 +175,6 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 			return fmt.Errorf("write pid file: %w", err)
 		}
 		defer os.Remove(f.pidfile)
-	}
-	groups := map[string]bool{}
-	for _, s := range sources {
-		groups[s.GroupName] = true
 	}
 	log.Info("agent started", "version", Version, "files", len(sources), "region", cw.Region(),
 		"endpoint", cwCfg.Endpoint, "state", ag.StatePath(), "mode", map[bool]string{true: "onPremise", false: "ec2"}[onPrem])
@@ -261,21 +257,3 @@ func resolveMode(ctx context.Context, mode string) (onPrem bool, err error) {
 	return false, usageError{fmt.Sprintf("--mode %q: want ec2, onPremise, onPrem or auto", mode)}
 }
 
-// readEnvConfig reads the env-config.json `logwarden ctl` writes ("" = none).
-func readEnvConfig(path string) (map[string]string, error) {
-	env := map[string]string{}
-	if path == "" {
-		return env, nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return env, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read env config: %w", err)
-	}
-	if err := json.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("parse env config %s: %w", path, err)
-	}
-	return env, nil
-}

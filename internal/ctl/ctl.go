@@ -361,10 +361,17 @@ func printStatus(o Options, stdout io.Writer) error {
 	return err
 }
 
-// ReadEnv returns the env-config.json variables.
-func ReadEnv(l Layout) (map[string]string, error) {
+// ReadEnv returns the env-config.json variables of a layout.
+func ReadEnv(l Layout) (map[string]string, error) { return ReadEnvFile(l.EnvConfig()) }
+
+// ReadEnvFile returns the variables of an env-config.json; a missing file
+// (or path "") has none.
+func ReadEnvFile(path string) (map[string]string, error) {
 	env := map[string]string{}
-	data, err := os.ReadFile(l.EnvConfig())
+	if path == "" {
+		return env, nil
+	}
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return env, nil
 	}
@@ -372,7 +379,7 @@ func ReadEnv(l Layout) (map[string]string, error) {
 		return nil, fmt.Errorf("read env config: %w", err)
 	}
 	if err := json.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", l.EnvConfig(), err)
+		return nil, fmt.Errorf("parse env config %s: %w", path, err)
 	}
 	return env, nil
 }
