@@ -256,4 +256,3 @@ func resolveMode(ctx context.Context, mode string) (onPrem bool, err error) {
 	}
 	return false, usageError{fmt.Sprintf("--mode %q: want ec2, onPremise, onPrem or auto", mode)}
 }
-
