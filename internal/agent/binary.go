@@ -122,20 +122,8 @@ func (t *tailer) openBinary() bool {
 	} else {
 		f, err = t.a.openFile(t.path)
 	}
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			t.a.warnOnce(t.path, "cannot open binary login file", err)
-		}
-		return false
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		t.a.warnOnce(t.path, "cannot stat binary login file", err)
-		return false
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
+	fi, ok := t.a.regular(f, err, t.path, "binary login file")
+	if !ok {
 		return false
 	}
 	format, err := detectBinary(t.path, f, fi.Size())

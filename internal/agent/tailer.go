@@ -76,20 +76,8 @@ func (t *tailer) open() bool {
 		return t.openBinary()
 	}
 	f, err := t.a.openFile(t.path)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			t.a.warnOnce(t.path, "cannot open log file", err)
-		}
-		return false
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		t.a.warnOnce(t.path, "cannot stat log file", err)
-		return false
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
+	fi, ok := t.a.regular(f, err, t.path, "log file")
+	if !ok {
 		return false
 	}
 	t.a.clearWarn(t.path)
@@ -138,6 +126,29 @@ func (t *tailer) open() bool {
 	t.rd = tail.NewReader(f, start, t.newline, t.a.opts.MaxEventBytes)
 	t.a.busy(t.src.idx, t.id, 1)
 	return true
+}
+
+// regular checks the result of opening path: it warns (once) about errors
+// other than a missing file, and closes and refuses anything that is not a
+// regular file (a directory where a file was). kind names the file in warnings.
+func (a *Agent) regular(f *os.File, err error, path, kind string) (fs.FileInfo, bool) {
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			a.warnOnce(path, "cannot open "+kind, err)
+		}
+		return nil, false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		a.warnOnce(path, "cannot stat "+kind, err)
+		return nil, false
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, false
+	}
+	return fi, true
 }
 
 // poke wakes the tailer early (a notification for its directory).
