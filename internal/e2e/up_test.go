@@ -17,10 +17,7 @@ import (
 // awsCLIv2 returns the AWS CLI v2 (LOGWARDEN_AWS_CLI, else aws on PATH if it is v2).
 func awsCLIv2(t *testing.T) string {
 	t.Helper()
-	cli := os.Getenv("LOGWARDEN_AWS_CLI")
-	if cli == "" {
-		cli = testutil.Peer(t, "aws", "apt-get install awscli (the AWS CLI v2)")
-	}
+	cli := testutil.AWSCLI(t)
 	out, err := exec.Command(cli, "--version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "aws-cli/2") {
 		testutil.MissingPeer(t, "the AWS CLI v2 is needed for `aws logs tail` (found "+strings.TrimSpace(string(out))+"); set LOGWARDEN_AWS_CLI or apt-get install awscli")

@@ -181,7 +181,7 @@ func TestBoto3AndDifferentialMoto(t *testing.T) {
 // TestAWSCLI drives logwarden with the AWS CLI (v1 or v2).
 func TestAWSCLI(t *testing.T) {
 	t.Parallel()
-	awsBin := testutil.Peer(t, "aws", "apt-get install awscli")
+	awsBin := testutil.AWSCLI(t)
 	ts := startServer(t, Options{})
 	env := peerEnv(t)
 	run := func(args ...string) string {

@@ -36,3 +36,17 @@ func MissingPeer(tb testing.TB, why string) {
 	}
 	tb.Skipf("skipping: %s; set %s=1 to make this a failure", why, RequirePeersEnv)
 }
+
+// AWSCLIEnv names the AWS CLI to use when it is not the first `aws` on PATH
+// (CI points it at Debian's AWS CLI v2 when a v1 comes first).
+const AWSCLIEnv = "LOGWARDEN_AWS_CLI"
+
+// AWSCLI returns the AWS CLI to run: $LOGWARDEN_AWS_CLI, else `aws` on PATH
+// (skipping or failing the test as Peer does when there is none).
+func AWSCLI(tb testing.TB) string {
+	tb.Helper()
+	if p := os.Getenv(AWSCLIEnv); p != "" {
+		return p
+	}
+	return Peer(tb, "aws", "apt-get install awscli")
+}
