@@ -72,11 +72,9 @@ func (s *Server) putLogEvents(rc *reqCtx, body []byte) (any, *APIError) {
 	return s.put(in)
 }
 
-func (s *Server) put(in *putLogEventsIn) (any, *APIError) {
-	// 1. Shape.
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
-	v.str(in.LogStreamName, "logStreamName", true, 1, maxNameLen, streamNamePattern)
+func (in *putLogEventsIn) check(v *validation) {
+	v.groupName(in.LogGroupName, true)
+	v.streamName(in.LogStreamName, "logStreamName", true)
 	switch n := len(in.LogEvents); {
 	case in.LogEvents == nil:
 		v.null("logEvents")
@@ -105,13 +103,19 @@ func (s *Server) put(in *putLogEventsIn) (any, *APIError) {
 			v.fail("''", path+"message", "Member must have length greater than or equal to 1")
 		}
 	}
+}
+
+func (s *Server) put(in *putLogEventsIn) (any, *APIError) {
+	// 1. Shape.
+	var v validation
+	in.check(&v)
 	if e := v.err(); e != nil {
 		return nil, e
 	}
 	// 2. Existence.
-	g, err := s.st.Group(*in.LogGroupName)
-	if err != nil {
-		return nil, storeErr(err)
+	g, e := s.group(*in.LogGroupName)
+	if e != nil {
+		return nil, e
 	}
 	if err := s.st.CheckStream(*in.LogGroupName, *in.LogStreamName); err != nil {
 		return nil, storeErr(err)
@@ -191,14 +195,13 @@ func (s *Server) put(in *putLogEventsIn) (any, *APIError) {
 }
 
 type getLogEventsIn struct {
-	LogGroupName       *string `json:"logGroupName"`
-	LogGroupIdentifier *string `json:"logGroupIdentifier"`
-	LogStreamName      *string `json:"logStreamName"`
-	StartTime          *int64  `json:"startTime"`
-	EndTime            *int64  `json:"endTime"`
-	NextToken          *string `json:"nextToken"`
-	Limit              *int64  `json:"limit"`
-	StartFromHead      *bool   `json:"startFromHead"`
+	groupRefIn
+	LogStreamName *string `json:"logStreamName"`
+	StartTime     *int64  `json:"startTime"`
+	EndTime       *int64  `json:"endTime"`
+	NextToken     *string `json:"nextToken"`
+	Limit         *int64  `json:"limit"`
+	StartFromHead *bool   `json:"startFromHead"`
 }
 
 type outputEvent struct {
@@ -213,27 +216,19 @@ type getLogEventsOut struct {
 	NextBackwardToken string        `json:"nextBackwardToken"`
 }
 
-func (s *Server) getLogEvents(rc *reqCtx, body []byte) (any, *APIError) {
-	var in getLogEventsIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogStreamName, "logStreamName", true, 1, maxNameLen, streamNamePattern)
-	v.intRange(in.StartTime, "startTime", false, 0, math.MaxInt64)
-	v.intRange(in.EndTime, "endTime", false, 0, math.MaxInt64)
+func (in *getLogEventsIn) check(v *validation) {
+	v.streamName(in.LogStreamName, "logStreamName", true)
+	v.timeRange(in.StartTime, in.EndTime)
 	v.intRange(in.Limit, "limit", false, 1, maxGetEvents)
-	group, e := groupRef(&v, in.LogGroupName, in.LogGroupIdentifier)
+	in.groupRefIn.check(v)
+}
+
+func (s *Server) getLogEvents(rc *reqCtx, in *getLogEventsIn) (any, *APIError) {
+	group, e := in.group()
 	if e != nil {
 		return nil, e
 	}
-	q := store.GetQuery{Limit: maxGetEvents, MaxBytes: maxPageBytes}
-	if in.Limit != nil {
-		q.Limit = int(*in.Limit)
-	}
-	if in.StartTime != nil {
-		q.Start = *in.StartTime
-	}
+	q := store.GetQuery{Limit: int(intOr(in.Limit, maxGetEvents)), MaxBytes: maxPageBytes, Start: intOr(in.StartTime, 0)}
 	if in.EndTime != nil {
 		q.End = *in.EndTime
 		if q.End == 0 {
@@ -289,8 +284,7 @@ func (s *Server) getLogEvents(rc *reqCtx, body []byte) (any, *APIError) {
 }
 
 type filterLogEventsIn struct {
-	LogGroupName        *string  `json:"logGroupName"`
-	LogGroupIdentifier  *string  `json:"logGroupIdentifier"`
+	groupRefIn
 	LogStreamNames      []string `json:"logStreamNames"`
 	LogStreamNamePrefix *string  `json:"logStreamNamePrefix"`
 	StartTime           *int64   `json:"startTime"`
@@ -315,47 +309,29 @@ type filterLogEventsOut struct {
 	NextToken          string          `json:"nextToken,omitempty"`
 }
 
-func (s *Server) filterLogEvents(rc *reqCtx, body []byte) (any, *APIError) {
-	var in filterLogEventsIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	if in.LogStreamNames != nil && (len(in.LogStreamNames) < 1 || len(in.LogStreamNames) > maxStreamNames) {
-		c := "Member must have length greater than or equal to 1"
-		if len(in.LogStreamNames) > maxStreamNames {
-			c = fmt.Sprintf("Member must have length less than or equal to %d", maxStreamNames)
-		}
-		v.fail(fmt.Sprintf("'%v'", in.LogStreamNames), "logStreamNames", c)
-	}
+func (in *filterLogEventsIn) check(v *validation) {
+	v.list(len(in.LogStreamNames), in.LogStreamNames != nil, "logStreamNames", maxStreamNames, fmt.Sprintf("'%v'", in.LogStreamNames))
 	for i := range in.LogStreamNames {
-		v.str(&in.LogStreamNames[i], fmt.Sprintf("logStreamNames.%d.member", i+1), false, 1, maxNameLen, streamNamePattern)
+		v.streamName(&in.LogStreamNames[i], fmt.Sprintf("logStreamNames.%d.member", i+1), false)
 	}
-	v.str(in.LogStreamNamePrefix, "logStreamNamePrefix", false, 1, maxNameLen, streamNamePattern)
-	v.intRange(in.StartTime, "startTime", false, 0, math.MaxInt64)
-	v.intRange(in.EndTime, "endTime", false, 0, math.MaxInt64)
+	v.streamName(in.LogStreamNamePrefix, "logStreamNamePrefix", false)
+	v.timeRange(in.StartTime, in.EndTime)
 	v.str(in.FilterPattern, "filterPattern", false, 0, maxFilterPattern, nil)
 	v.intRange(in.Limit, "limit", false, 1, maxGetEvents)
-	group, e := groupRef(&v, in.LogGroupName, in.LogGroupIdentifier)
+	in.groupRefIn.check(v)
+}
+
+func (s *Server) filterLogEvents(rc *reqCtx, in *filterLogEventsIn) (any, *APIError) {
+	group, e := in.group()
 	if e != nil {
 		return nil, e
 	}
 	if in.LogStreamNames != nil && in.LogStreamNamePrefix != nil {
 		return nil, newErr(codeInvalidParameter, "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
 	}
-	q := store.FilterQuery{Streams: in.LogStreamNames, Limit: maxGetEvents, MaxBytes: maxPageBytes, MaxScan: maxFilterScan}
-	if in.LogStreamNamePrefix != nil {
-		q.Prefix = *in.LogStreamNamePrefix
-	}
-	if in.StartTime != nil {
-		q.Start = *in.StartTime
-	}
-	if in.EndTime != nil {
-		q.End = *in.EndTime
-	}
-	if in.Limit != nil {
-		q.Limit = int(*in.Limit)
-	}
+	q := store.FilterQuery{Streams: in.LogStreamNames, Prefix: strOr(in.LogStreamNamePrefix, ""),
+		Start: intOr(in.StartTime, 0), End: intOr(in.EndTime, 0),
+		Limit: int(intOr(in.Limit, maxGetEvents)), MaxBytes: maxPageBytes, MaxScan: maxFilterScan}
 	if in.NextToken != nil {
 		p, ok := decodeFilterToken(*in.NextToken)
 		if !ok {

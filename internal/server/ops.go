@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/logwarden/logwarden/internal/query"
 	"github.com/logwarden/logwarden/internal/store"
 )
 
@@ -16,23 +15,23 @@ var operations map[string]opFunc
 
 func init() {
 	operations = map[string]opFunc{
-		"CreateLogGroup":        (*Server).createLogGroup,
-		"DeleteLogGroup":        (*Server).deleteLogGroup,
-		"DescribeLogGroups":     (*Server).describeLogGroups,
-		"CreateLogStream":       (*Server).createLogStream,
-		"DeleteLogStream":       (*Server).deleteLogStream,
-		"DescribeLogStreams":    (*Server).describeLogStreams,
+		"CreateLogGroup":        handle((*Server).createLogGroup),
+		"DeleteLogGroup":        handle((*Server).deleteLogGroup),
+		"DescribeLogGroups":     handle((*Server).describeLogGroups),
+		"CreateLogStream":       handle((*Server).createLogStream),
+		"DeleteLogStream":       handle((*Server).deleteLogStream),
+		"DescribeLogStreams":    handle((*Server).describeLogStreams),
 		"PutLogEvents":          (*Server).putLogEvents,
-		"GetLogEvents":          (*Server).getLogEvents,
-		"FilterLogEvents":       (*Server).filterLogEvents,
-		"PutRetentionPolicy":    (*Server).putRetentionPolicy,
-		"DeleteRetentionPolicy": (*Server).deleteRetentionPolicy,
-		"TagResource":           (*Server).tagResource,
-		"UntagResource":         (*Server).untagResource,
-		"ListTagsForResource":   (*Server).listTagsForResource,
-		"TagLogGroup":           (*Server).tagLogGroup,
-		"UntagLogGroup":         (*Server).untagLogGroup,
-		"ListTagsLogGroup":      (*Server).listTagsLogGroup,
+		"GetLogEvents":          handle((*Server).getLogEvents),
+		"FilterLogEvents":       handle((*Server).filterLogEvents),
+		"PutRetentionPolicy":    handle((*Server).putRetentionPolicy),
+		"DeleteRetentionPolicy": handle((*Server).deleteRetentionPolicy),
+		"TagResource":           handle((*Server).tagResource),
+		"UntagResource":         handle((*Server).untagResource),
+		"ListTagsForResource":   handle((*Server).listTagsForResource),
+		"TagLogGroup":           handle((*Server).tagLogGroup),
+		"UntagLogGroup":         handle((*Server).untagLogGroup),
+		"ListTagsLogGroup":      handle((*Server).listTagsLogGroup),
 	}
 }
 
@@ -56,32 +55,6 @@ func groupFromARN(arn string) (string, bool) {
 	return rest, true
 }
 
-// groupRef validates logGroupName / logGroupIdentifier (exactly one) and
-// returns the group name.
-func groupRef(v *validation, name, ident *string) (string, *APIError) {
-	v.str(name, "logGroupName", false, 1, maxNameLen, groupNamePattern)
-	v.str(ident, "logGroupIdentifier", false, 1, maxIdentifierLen, identifierPattern)
-	if e := v.err(); e != nil {
-		return "", e
-	}
-	switch {
-	case name != nil && ident != nil:
-		return "", newErr(codeInvalidParameter, msgNameAndIdentifier)
-	case name != nil:
-		return *name, nil
-	case ident != nil:
-		if strings.HasPrefix(*ident, "arn:") {
-			g, ok := groupFromARN(*ident)
-			if !ok {
-				return "", newErr(codeInvalidParameter, "Invalid log group identifier: %s", *ident)
-			}
-			return g, nil
-		}
-		return *ident, nil
-	}
-	return "", newErr(codeInvalidParameter, msgNoNameNoIdentifier)
-}
-
 // --- log groups ---
 
 type createLogGroupIn struct {
@@ -92,55 +65,39 @@ type createLogGroupIn struct {
 	DeletionProtectionEnabled *bool             `json:"deletionProtectionEnabled"`
 }
 
-func (s *Server) createLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
-	var in createLogGroupIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+func (in *createLogGroupIn) check(v *validation) {
+	v.groupName(in.LogGroupName, true)
 	v.str(in.KmsKeyID, "kmsKeyId", false, 0, 256, nil)
 	v.enum(in.LogGroupClass, "logGroupClass", groupClasses)
-	validateTags(&v, in.Tags, "tags")
-	if e := v.err(); e != nil {
-		return nil, e
-	}
+	validateTags(v, in.Tags, "tags")
+}
+
+func (s *Server) createLogGroup(rc *reqCtx, in *createLogGroupIn) (any, *APIError) {
 	if strings.HasPrefix(strings.ToLower(*in.LogGroupName), "aws/") {
 		return nil, newErr(codeInvalidParameter, msgReservedPrefix)
 	}
 	if len(in.Tags) > maxTags {
 		return nil, tooManyTags(s.groupARN(rc, *in.LogGroupName))
 	}
-	spec := store.GroupSpec{Name: *in.LogGroupName, Tags: in.Tags}
-	if in.KmsKeyID != nil {
-		spec.KmsKeyID = *in.KmsKeyID
-	}
-	if in.LogGroupClass != nil {
-		spec.Class = *in.LogGroupClass
-	}
+	spec := store.GroupSpec{Name: *in.LogGroupName, Tags: in.Tags,
+		KmsKeyID: strOr(in.KmsKeyID, ""), Class: strOr(in.LogGroupClass, "")}
 	if in.DeletionProtectionEnabled != nil {
 		spec.DeletionProtection = *in.DeletionProtectionEnabled
 	}
 	return empty{}, storeErr(s.st.CreateGroup(spec))
 }
 
+// groupNameIn is the input of the operations that name one log group.
 type groupNameIn struct {
 	LogGroupName *string `json:"logGroupName"`
 }
 
-func (s *Server) deleteLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
-	var in groupNameIn
-	if e := decode(body, &in); e != nil {
+func (in *groupNameIn) check(v *validation) { v.groupName(in.LogGroupName, true) }
+
+func (s *Server) deleteLogGroup(rc *reqCtx, in *groupNameIn) (any, *APIError) {
+	g, e := s.group(*in.LogGroupName)
+	if e != nil {
 		return nil, e
-	}
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
-	if e := v.err(); e != nil {
-		return nil, e
-	}
-	g, err := s.st.Group(*in.LogGroupName)
-	if err != nil {
-		return nil, storeErr(err)
 	}
 	if g.DeletionProtection {
 		return nil, newErr(codeValidation, "Log group %s has deletion protection enabled.", g.Name)
@@ -183,39 +140,30 @@ const (
 	maxIdentifiers = 50
 )
 
-func (s *Server) describeLogGroups(rc *reqCtx, body []byte) (any, *APIError) {
-	var in describeLogGroupsIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
+func (in *describeLogGroupsIn) check(v *validation) {
 	v.str(in.LogGroupNamePrefix, "logGroupNamePrefix", false, 1, maxNameLen, groupNamePattern)
 	v.str(in.LogGroupNamePattern, "logGroupNamePattern", false, 0, maxNameLen, groupPatternPattern)
 	v.enum(in.LogGroupClass, "logGroupClass", groupClasses)
 	v.intRange(in.Limit, "limit", false, 1, describeLimit)
-	if in.LogGroupIdentifiers != nil && (len(in.LogGroupIdentifiers) < 1 || len(in.LogGroupIdentifiers) > maxIdentifiers) {
-		c := "Member must have length greater than or equal to 1"
-		if len(in.LogGroupIdentifiers) > maxIdentifiers {
-			c = fmt.Sprintf("Member must have length less than or equal to %d", maxIdentifiers)
-		}
-		v.fail("'["+strings.Join(in.LogGroupIdentifiers, ", ")+"]'", "logGroupIdentifiers", c)
+	v.identifiers(in.LogGroupIdentifiers, maxIdentifiers)
+}
+
+// identifiers checks a logGroupIdentifiers list of at most max entries.
+func (v *validation) identifiers(ids []string, max int) {
+	v.list(len(ids), ids != nil, "logGroupIdentifiers", max, "'["+strings.Join(ids, ", ")+"]'")
+	for i := range ids {
+		v.str(&ids[i], fmt.Sprintf("logGroupIdentifiers.%d.member", i+1), false, 1, maxIdentifierLen, identifierPattern)
 	}
-	for i := range in.LogGroupIdentifiers {
-		v.str(&in.LogGroupIdentifiers[i], fmt.Sprintf("logGroupIdentifiers.%d.member", i+1), false, 1, maxIdentifierLen, identifierPattern)
-	}
-	if e := v.err(); e != nil {
-		return nil, e
-	}
+}
+
+func (s *Server) describeLogGroups(rc *reqCtx, in *describeLogGroupsIn) (any, *APIError) {
 	if in.LogGroupNamePrefix != nil && in.LogGroupNamePattern != nil {
 		return nil, newErr(codeInvalidParameter, "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
 	}
 	if in.LogGroupIdentifiers != nil && (in.LogGroupNamePrefix != nil || in.LogGroupNamePattern != nil) {
 		return nil, newErr(codeInvalidParameter, "LogGroup identifiers cannot be combined with a LogGroup name prefix or pattern.")
 	}
-	limit := describeLimit
-	if in.Limit != nil {
-		limit = int(*in.Limit)
-	}
+	limit := int(intOr(in.Limit, describeLimit))
 	after := ""
 	if in.NextToken != nil {
 		var ok bool
@@ -223,10 +171,7 @@ func (s *Server) describeLogGroups(rc *reqCtx, body []byte) (any, *APIError) {
 			return nil, newErr(codeInvalidParameter, msgBadToken)
 		}
 	}
-	prefix := ""
-	if in.LogGroupNamePrefix != nil {
-		prefix = *in.LogGroupNamePrefix
-	}
+	prefix := strOr(in.LogGroupNamePrefix, "")
 	var wanted map[string]bool
 	if in.LogGroupIdentifiers != nil {
 		wanted = map[string]bool{}
@@ -281,38 +226,21 @@ type streamIn struct {
 	LogStreamName *string `json:"logStreamName"`
 }
 
-func (in *streamIn) validate() *APIError {
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
-	v.str(in.LogStreamName, "logStreamName", true, 1, maxNameLen, streamNamePattern)
-	return v.err()
+func (in *streamIn) check(v *validation) {
+	v.groupName(in.LogGroupName, true)
+	v.streamName(in.LogStreamName, "logStreamName", true)
 }
 
-func (s *Server) createLogStream(rc *reqCtx, body []byte) (any, *APIError) {
-	var in streamIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if e := in.validate(); e != nil {
-		return nil, e
-	}
+func (s *Server) createLogStream(rc *reqCtx, in *streamIn) (any, *APIError) {
 	return empty{}, storeErr(s.st.CreateStream(*in.LogGroupName, *in.LogStreamName))
 }
 
-func (s *Server) deleteLogStream(rc *reqCtx, body []byte) (any, *APIError) {
-	var in streamIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if e := in.validate(); e != nil {
-		return nil, e
-	}
+func (s *Server) deleteLogStream(rc *reqCtx, in *streamIn) (any, *APIError) {
 	return empty{}, storeErr(s.st.DeleteStream(*in.LogGroupName, *in.LogStreamName))
 }
 
 type describeLogStreamsIn struct {
-	LogGroupName        *string `json:"logGroupName"`
-	LogGroupIdentifier  *string `json:"logGroupIdentifier"`
+	groupRefIn
 	LogStreamNamePrefix *string `json:"logStreamNamePrefix"`
 	OrderBy             *string `json:"orderBy"`
 	Descending          *bool   `json:"descending"`
@@ -336,16 +264,15 @@ type describeLogStreamsOut struct {
 	NextToken  string         `json:"nextToken,omitempty"`
 }
 
-func (s *Server) describeLogStreams(rc *reqCtx, body []byte) (any, *APIError) {
-	var in describeLogStreamsIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogStreamNamePrefix, "logStreamNamePrefix", false, 1, maxNameLen, streamNamePattern)
+func (in *describeLogStreamsIn) check(v *validation) {
+	v.streamName(in.LogStreamNamePrefix, "logStreamNamePrefix", false)
 	v.enum(in.OrderBy, "orderBy", orderByValues)
 	v.intRange(in.Limit, "limit", false, 1, describeLimit)
-	group, e := groupRef(&v, in.LogGroupName, in.LogGroupIdentifier)
+	in.groupRefIn.check(v)
+}
+
+func (s *Server) describeLogStreams(rc *reqCtx, in *describeLogStreamsIn) (any, *APIError) {
+	group, e := in.group()
 	if e != nil {
 		return nil, e
 	}
@@ -354,15 +281,8 @@ func (s *Server) describeLogStreams(rc *reqCtx, body []byte) (any, *APIError) {
 		return nil, newErr(codeInvalidParameter, msgOrderByLastEvent)
 	}
 	desc := in.Descending != nil && *in.Descending
-	limit := describeLimit
-	if in.Limit != nil {
-		limit = int(*in.Limit)
-	}
-	prefix := ""
-	if in.LogStreamNamePrefix != nil {
-		prefix = *in.LogStreamNamePrefix
-	}
-	streams, err := s.st.Streams(group, prefix)
+	limit := int(intOr(in.Limit, describeLimit))
+	streams, err := s.st.Streams(group, strOr(in.LogStreamNamePrefix, ""))
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -429,13 +349,8 @@ type putRetentionIn struct {
 	RetentionInDays *int64  `json:"retentionInDays"`
 }
 
-func (s *Server) putRetentionPolicy(rc *reqCtx, body []byte) (any, *APIError) {
-	var in putRetentionIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+func (in *putRetentionIn) check(v *validation) {
+	v.groupName(in.LogGroupName, true)
 	if in.RetentionInDays == nil {
 		v.null("retentionInDays")
 	} else if !validRetention(*in.RetentionInDays) {
@@ -446,9 +361,9 @@ func (s *Server) putRetentionPolicy(rc *reqCtx, body []byte) (any, *APIError) {
 		v.fail(quote(strconv.FormatInt(*in.RetentionInDays, 10)), "retentionInDays",
 			"Member must satisfy enum value set: ["+strings.Join(vals, ", ")+"]")
 	}
-	if e := v.err(); e != nil {
-		return nil, e
-	}
+}
+
+func (s *Server) putRetentionPolicy(rc *reqCtx, in *putRetentionIn) (any, *APIError) {
 	days := int32(*in.RetentionInDays)
 	return empty{}, storeErr(s.st.UpdateGroup(*in.LogGroupName, func(g *store.GroupInfo) error {
 		g.RetentionDays = days
@@ -465,16 +380,7 @@ func validRetention(d int64) bool {
 	return false
 }
 
-func (s *Server) deleteRetentionPolicy(rc *reqCtx, body []byte) (any, *APIError) {
-	var in groupNameIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
-	if e := v.err(); e != nil {
-		return nil, e
-	}
+func (s *Server) deleteRetentionPolicy(rc *reqCtx, in *groupNameIn) (any, *APIError) {
 	return empty{}, storeErr(s.st.UpdateGroup(*in.LogGroupName, func(g *store.GroupInfo) error {
 		g.RetentionDays = 0
 		return nil
@@ -526,18 +432,18 @@ func (s *Server) mergeTags(rc *reqCtx, group string, add map[string]string, remo
 	return storeErr(err)
 }
 
-type tagResourceIn struct {
-	ResourceArn *string           `json:"resourceArn"`
-	Tags        map[string]string `json:"tags"`
-	TagKeys     []string          `json:"tagKeys"`
+// resourceIn names a resource (a log group ARN).
+type resourceIn struct {
+	ResourceArn *string `json:"resourceArn"`
 }
 
-func (s *Server) resourceGroup(v *validation, arn *string) (string, *APIError) {
-	v.str(arn, "resourceArn", true, 1, 1011, arnPattern)
-	if e := v.err(); e != nil {
-		return "", e
-	}
-	g, ok := groupFromARN(*arn)
+func (in *resourceIn) check(v *validation) {
+	v.str(in.ResourceArn, "resourceArn", true, 1, 1011, arnPattern)
+}
+
+// resourceGroup returns the log group a checked resource ARN names.
+func (s *Server) resourceGroup(arn string) (string, *APIError) {
+	g, ok := groupFromARN(arn)
 	if !ok {
 		return "", newErr(codeResourceNotFound, msgResourceNotFound)
 	}
@@ -547,33 +453,41 @@ func (s *Server) resourceGroup(v *validation, arn *string) (string, *APIError) {
 	return g, nil
 }
 
-func (s *Server) tagResource(rc *reqCtx, body []byte) (any, *APIError) {
-	var in tagResourceIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
+type tagResourceIn struct {
+	resourceIn
+	Tags map[string]string `json:"tags"`
+}
+
+func (in *tagResourceIn) check(v *validation) {
 	if in.Tags == nil {
 		v.null("tags")
 	}
-	validateTags(&v, in.Tags, "tags")
-	g, e := s.resourceGroup(&v, in.ResourceArn)
+	validateTags(v, in.Tags, "tags")
+	in.resourceIn.check(v)
+}
+
+func (s *Server) tagResource(rc *reqCtx, in *tagResourceIn) (any, *APIError) {
+	g, e := s.resourceGroup(*in.ResourceArn)
 	if e != nil {
 		return nil, e
 	}
 	return empty{}, s.mergeTags(rc, g, in.Tags, nil)
 }
 
-func (s *Server) untagResource(rc *reqCtx, body []byte) (any, *APIError) {
-	var in tagResourceIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
+type untagResourceIn struct {
+	resourceIn
+	TagKeys []string `json:"tagKeys"`
+}
+
+func (in *untagResourceIn) check(v *validation) {
 	if in.TagKeys == nil {
 		v.null("tagKeys")
 	}
-	g, e := s.resourceGroup(&v, in.ResourceArn)
+	in.resourceIn.check(v)
+}
+
+func (s *Server) untagResource(rc *reqCtx, in *untagResourceIn) (any, *APIError) {
+	g, e := s.resourceGroup(*in.ResourceArn)
 	if e != nil {
 		return nil, e
 	}
@@ -584,13 +498,8 @@ type tagsOut struct {
 	Tags map[string]string `json:"tags"`
 }
 
-func (s *Server) listTagsForResource(rc *reqCtx, body []byte) (any, *APIError) {
-	var in tagResourceIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	g, e := s.resourceGroup(&v, in.ResourceArn)
+func (s *Server) listTagsForResource(rc *reqCtx, in *resourceIn) (any, *APIError) {
+	g, e := s.resourceGroup(*in.ResourceArn)
 	if e != nil {
 		return nil, e
 	}
@@ -598,9 +507,9 @@ func (s *Server) listTagsForResource(rc *reqCtx, body []byte) (any, *APIError) {
 }
 
 func (s *Server) groupTags(name string) (any, *APIError) {
-	g, err := s.st.Group(name)
-	if err != nil {
-		return nil, storeErr(err)
+	g, e := s.group(name)
+	if e != nil {
+		return nil, e
 	}
 	if g.Tags == nil {
 		g.Tags = map[string]string{}
@@ -608,56 +517,39 @@ func (s *Server) groupTags(name string) (any, *APIError) {
 	return tagsOut{Tags: g.Tags}, nil
 }
 
-func (s *Server) tagLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
-	var in struct {
-		LogGroupName *string           `json:"logGroupName"`
-		Tags         map[string]string `json:"tags"`
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+type tagLogGroupIn struct {
+	LogGroupName *string           `json:"logGroupName"`
+	Tags         map[string]string `json:"tags"`
+}
+
+func (in *tagLogGroupIn) check(v *validation) {
+	v.groupName(in.LogGroupName, true)
 	if in.Tags == nil {
 		v.null("tags")
 	}
-	validateTags(&v, in.Tags, "tags")
-	if e := v.err(); e != nil {
-		return nil, e
-	}
+	validateTags(v, in.Tags, "tags")
+}
+
+func (s *Server) tagLogGroup(rc *reqCtx, in *tagLogGroupIn) (any, *APIError) {
 	return empty{}, s.mergeTags(rc, *in.LogGroupName, in.Tags, nil)
 }
 
-func (s *Server) untagLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
-	var in struct {
-		LogGroupName *string  `json:"logGroupName"`
-		Tags         []string `json:"tags"`
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
+type untagLogGroupIn struct {
+	LogGroupName *string  `json:"logGroupName"`
+	Tags         []string `json:"tags"`
+}
+
+func (in *untagLogGroupIn) check(v *validation) {
+	v.groupName(in.LogGroupName, true)
 	if in.Tags == nil {
 		v.null("tags")
 	}
-	if e := v.err(); e != nil {
-		return nil, e
-	}
+}
+
+func (s *Server) untagLogGroup(rc *reqCtx, in *untagLogGroupIn) (any, *APIError) {
 	return empty{}, s.mergeTags(rc, *in.LogGroupName, nil, in.Tags)
 }
 
-func (s *Server) listTagsLogGroup(rc *reqCtx, body []byte) (any, *APIError) {
-	var in groupNameIn
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	var v validation
-	v.str(in.LogGroupName, "logGroupName", true, 1, maxNameLen, groupNamePattern)
-	if e := v.err(); e != nil {
-		return nil, e
-	}
+func (s *Server) listTagsLogGroup(rc *reqCtx, in *groupNameIn) (any, *APIError) {
 	return s.groupTags(*in.LogGroupName)
 }
-
-var _ = query.CompileFilter
