@@ -1,6 +1,7 @@
 package query
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -17,6 +18,9 @@ type Event struct {
 	LogStream     string // @logStream
 	LogGroup      string // @log
 	Ptr           string // @ptr, an opaque id the server can resolve (GetLogRecord)
+	// Ref is the caller's own reference to the event (a sequence number, say),
+	// for RunOptions.Pointer; the query never reads it.
+	Ref uint64
 }
 
 // Field is one cell of a result row, shaped like GetQueryResults'
@@ -315,6 +319,26 @@ func sortRecords(list []*record, keys []sortKey) {
 // newestFirst is the order of results without a sort command.
 var newestFirst = []sortKey{{x: &fieldNode{name: "@timestamp"}, desc: true}}
 
+// ErrTooManyRecords is RunWith's error when a query would hold more than
+// RunOptions.MaxHeld records or stats groups at once.
+var ErrTooManyRecords = errors.New("query holds too many records")
+
+// RunOptions tunes RunWith.
+type RunOptions struct {
+	// Limit is StartQuery's limit: the most rows returned when the query has
+	// no limit command of its own; 0 or more than MaxInsightsLimit means
+	// MaxInsightsLimit.
+	Limit int
+	// MaxHeld bounds the records a query holds at once: the stats groups, or
+	// the matching records when later commands need them all (dedup, a sort
+	// after a limit). Queries that only filter, sort and limit hold about
+	// twice their limit whatever this says. 0 means no bound.
+	MaxHeld int
+	// Pointer, when set, gives the @ptr of a result row whose event has no
+	// Ptr; it is called for the returned rows only.
+	Pointer func(e *Event) string
+}
+
 // Run evaluates the query over events with the default result limit
 // (MaxInsightsLimit) and returns the result rows and statistics.
 func (q *Query) Run(events iter.Seq[Event]) ([][]Field, Stats) {
@@ -324,6 +348,14 @@ func (q *Query) Run(events iter.Seq[Event]) ([][]Field, Stats) {
 // RunLimit is Run with StartQuery's limit: the most rows returned when the
 // query has no limit command of its own.
 func (q *Query) RunLimit(events iter.Seq[Event], limit int) ([][]Field, Stats) {
+	rows, st, _ := q.RunWith(events, RunOptions{Limit: limit})
+	return rows, st
+}
+
+// RunWith evaluates the query over events. The statistics count what was
+// read even when the run fails.
+func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats, error) {
+	limit := o.Limit
 	if limit <= 0 || limit > MaxInsightsLimit {
 		limit = MaxInsightsLimit
 	}
@@ -366,6 +398,9 @@ func (q *Query) RunLimit(events iter.Seq[Event], limit int) ([][]Field, Stats) {
 		st.RecordsMatched++
 		if agg != nil {
 			agg.add(&scratch)
+			if o.MaxHeld > 0 && len(agg.order) > o.MaxHeld {
+				return nil, st, ErrTooManyRecords
+			}
 			continue
 		}
 		kept := &record{ev: new(Event), vals: scratch.vals, isJSON: scratch.isJSON}
@@ -375,6 +410,8 @@ func (q *Query) RunLimit(events iter.Seq[Event], limit int) ([][]Field, Stats) {
 			sortRecords(list, order)
 			clear(list[keep:])
 			list = list[:keep]
+		} else if keep < 0 && o.MaxHeld > 0 && len(list) > o.MaxHeld {
+			return nil, st, ErrTooManyRecords
 		}
 	}
 	if agg != nil {
@@ -388,7 +425,7 @@ func (q *Query) RunLimit(events iter.Seq[Event], limit int) ([][]Field, Stats) {
 	if len(list) > limit {
 		list = list[:limit]
 	}
-	return q.format(list), st
+	return q.format(list, o.Pointer), st, nil
 }
 
 // pruneOrder returns the order and count of the rows worth keeping while
@@ -414,9 +451,12 @@ func (q *Query) pruneOrder(rest []stage, limit int) ([]sortKey, int) {
 }
 
 // format turns records into result rows.
-func (q *Query) format(list []*record) [][]Field {
+func (q *Query) format(list []*record, pointer func(*Event) string) [][]Field {
 	rows := make([][]Field, 0, len(list))
 	for _, r := range list {
+		if r.ev != nil && r.ev.Ptr == "" && pointer != nil {
+			r.ev.Ptr = pointer(r.ev)
+		}
 		row := make([]Field, 0, len(q.columns)+1)
 		for _, c := range q.columns {
 			v := r.get(c)

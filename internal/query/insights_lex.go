@@ -11,10 +11,13 @@ const MaxInsightsQueryLength = 10000
 
 // QueryError is the error ParseInsights returns for a query it cannot
 // parse (the server answers MalformedQueryException). Pos is the 1-based
-// character position of the problem, 0 for the query as a whole.
+// character position of the problem, 0 for the query as a whole; End is
+// the 1-based position of the last character of the offending token (Pos
+// when the problem is one character or the end of the query).
 type QueryError struct {
 	Query string
 	Pos   int
+	End   int
 	Msg   string
 }
 
@@ -51,7 +54,8 @@ type ilexer struct {
 }
 
 func (q *ilexer) errAt(off int, format string, args ...any) *QueryError {
-	return &QueryError{Query: q.src, Pos: runePos(q.src, off), Msg: fmt.Sprintf(format, args...)}
+	pos := runePos(q.src, off)
+	return &QueryError{Query: q.src, Pos: pos, End: pos, Msg: fmt.Sprintf(format, args...)}
 }
 
 func runePos(s string, off int) int {

@@ -112,7 +112,11 @@ func (p *iparser) isPunct(s string) bool {
 
 func (p *iparser) errf(t itoken, format string, args ...any) *QueryError {
 	q := &ilexer{src: p.src}
-	return q.errAt(t.pos, format, args...)
+	e := q.errAt(t.pos, format, args...)
+	if t.end > t.pos {
+		e.End = runePos(p.src, t.end) - 1
+	}
+	return e
 }
 
 func describeTok(t itoken) string {

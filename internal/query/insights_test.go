@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // t0 is 2026-11-26 03:55:00 UTC in epoch milliseconds.
@@ -384,8 +385,12 @@ func FuzzParseInsights(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		q, err := ParseInsights(src)
 		if err != nil {
-			if _, ok := err.(*QueryError); !ok {
+			qe, ok := err.(*QueryError)
+			if !ok {
 				t.Fatalf("ParseInsights(%q) error %T, want *QueryError", src, err)
+			}
+			if n := utf8.RuneCountInString(src); qe.Pos < 0 || qe.End < qe.Pos || qe.End > n+1 || (qe.Pos > 0 && qe.End == 0) {
+				t.Fatalf("ParseInsights(%q) error at %d..%d, outside the %d characters", src, qe.Pos, qe.End, n)
 			}
 			return
 		}
@@ -481,5 +486,73 @@ func TestParseInsights_SampleQueries(t *testing.T) {
 	}))
 	if got, want := render(rows), "@method=GET @user=kim avg=20\n@method=PUT @user=lee avg=5\n"; got != want {
 		t.Errorf("rows:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestQueryError_Span(t *testing.T) {
+	for _, tc := range []struct {
+		src      string
+		pos, end int
+	}{
+		{"fields a | frobnicate x", 12, 21},
+		{"stats count(*) by", 18, 18},
+		{"filter a ! b", 10, 10},
+		{"fields é | nosuch(x)", 12, 17},
+		{"", 0, 0},
+	} {
+		_, err := ParseInsights(tc.src)
+		var qe *QueryError
+		if !errors.As(err, &qe) {
+			t.Fatalf("ParseInsights(%q) = %v, want a *QueryError", tc.src, err)
+		}
+		if qe.Pos != tc.pos || qe.End != tc.end {
+			t.Errorf("ParseInsights(%q) error at %d..%d, want %d..%d (%v)", tc.src, qe.Pos, qe.End, tc.pos, tc.end, err)
+		}
+	}
+}
+
+func TestQuery_RunWith(t *testing.T) {
+	evs := testEvents()
+	for i := range evs {
+		evs[i].Ptr, evs[i].Ref = "", uint64(100+i)
+	}
+	calls := 0
+	ptr := func(e *Event) string { calls++; return "r" + strconv.FormatUint(e.Ref, 10) }
+	q, err := ParseInsights("fields @logStream | limit 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, st, err := q.RunWith(slices.Values(evs), RunOptions{Pointer: ptr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := render(rows), "@logStream=app @ptr=r107\n@logStream=access @ptr=r106\n"; got != want {
+		t.Errorf("rows:\n%s\nwant:\n%s", got, want)
+	}
+	if calls != 2 {
+		t.Errorf("Pointer called %d times, want 2 (the returned rows only)", calls)
+	}
+	if st.RecordsScanned != 8 || st.BytesScanned == 0 {
+		t.Errorf("stats %+v", st)
+	}
+	for _, tc := range []struct {
+		query   string
+		maxHeld int
+		wantErr bool
+	}{
+		{"stats count(*) by @message", 7, true},
+		{"stats count(*) by @message", 8, false},
+		{"dedup @message", 7, true},
+		{"dedup @message", 0, false},
+		{"sort @message | limit 1", 1, false}, // pruned: holds about twice its limit
+	} {
+		q, err := ParseInsights(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = q.RunWith(slices.Values(evs), RunOptions{MaxHeld: tc.maxHeld})
+		if got := errors.Is(err, ErrTooManyRecords); got != tc.wantErr {
+			t.Errorf("%q with MaxHeld %d: err %v, want ErrTooManyRecords %v", tc.query, tc.maxHeld, err, tc.wantErr)
+		}
 	}
 }
