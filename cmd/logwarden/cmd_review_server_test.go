@@ -3,23 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/logwarden/logwarden/internal/review/parse"
 	"github.com/logwarden/logwarden/internal/review/report"
 	"github.com/logwarden/logwarden/internal/review/source"
-	"github.com/logwarden/logwarden/internal/server"
-	"github.com/logwarden/logwarden/internal/store"
+	"github.com/logwarden/logwarden/internal/review/source/cwltest"
 )
 
 // TestReview_ServerSource ships the fixture secure to the embedded server
@@ -49,53 +41,12 @@ func TestReview_ServerSource(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var mu sync.Mutex
-	clock := start
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	st, err := store.Open(store.Options{Dir: filepath.Join(t.TempDir(), "data"), RetentionInterval: -1, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := server.New(st, server.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	ctx := context.Background()
-	client := cwl.New(cwl.Options{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	srv := cwltest.Start(t, "us-east-1", start)
 	group, stream := "/var/log/secure", "web01"
-	if _, err := client.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String(group)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.CreateLogStream(ctx, &cwl.CreateLogStreamInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream)}); err != nil {
-		t.Fatal(err)
-	}
-	var batch []types.InputLogEvent
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		mu.Lock()
-		clock = time.UnixMilli(aws.ToInt64(batch[len(batch)-1].Timestamp)).Add(time.Minute)
-		mu.Unlock()
-		if _, err := client.PutLogEvents(ctx, &cwl.PutLogEventsInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream), LogEvents: batch}); err != nil {
-			t.Fatal(err)
-		}
-		batch = nil
-	}
-	for _, r := range recs {
-		if len(batch) > 0 && r.Time.UnixMilli()-aws.ToInt64(batch[0].Timestamp) > 12*3600*1000 {
-			flush()
-		}
-		batch = append(batch, types.InputLogEvent{Message: aws.String(r.Raw), Timestamp: aws.Int64(r.Time.UnixMilli())})
-	}
-	flush()
+	srv.Ship(t, group, stream, recs)
 
 	srvDir := filepath.Join(t.TempDir(), "server")
-	_, stderr, err := runCmd(t, "review", "--period", "2026-11", "--source", "server", "--endpoint", hs.URL,
+	_, stderr, err := runCmd(t, "review", "--period", "2026-11", "--source", "server", "--endpoint", srv.URL,
 		"--log-group", group, "--out", srvDir, "--no-pdf")
 	if err != nil {
 		t.Fatalf("server review: %v\n%s", err, stderr)

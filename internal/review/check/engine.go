@@ -298,30 +298,25 @@ func (e *Engine) intern(s string) uint32 {
 	return id
 }
 
+// classPrefixes maps the start of a file name to its log class; the first
+// match wins.
+var classPrefixes = []struct{ prefix, class string }{
+	{"secure", "auth"}, {"auth", "auth"},
+	{"messages", "syslog"}, {"syslog", "syslog"},
+	{"cron", "cron"}, {"wtmp", "wtmp"}, {"btmp", "btmp"}, {"lastlog", "lastlog"},
+	{"audit", "audit"}, {"sulog", "sulog"}, {"xferlog", "xferlog"},
+}
+
 // ClassOf names the kind of log an input is, from its name: auth, syslog,
 // cron, wtmp, btmp, lastlog, audit, sulog, xferlog, journal or other.
 func ClassOf(source string) string {
 	b := strings.ToLower(path.Base(source))
-	switch {
-	case strings.HasPrefix(b, "secure"), strings.HasPrefix(b, "auth"):
-		return "auth"
-	case strings.HasPrefix(b, "messages"), strings.HasPrefix(b, "syslog"):
-		return "syslog"
-	case strings.HasPrefix(b, "cron"):
-		return "cron"
-	case strings.HasPrefix(b, "wtmp"):
-		return "wtmp"
-	case strings.HasPrefix(b, "btmp"):
-		return "btmp"
-	case strings.HasPrefix(b, "lastlog"):
-		return "lastlog"
-	case strings.HasPrefix(b, "audit"):
-		return "audit"
-	case strings.HasPrefix(b, "sulog"):
-		return "sulog"
-	case strings.HasPrefix(b, "xferlog"):
-		return "xferlog"
-	case strings.Contains(b, "journal"):
+	for _, c := range classPrefixes {
+		if strings.HasPrefix(b, c.prefix) {
+			return c.class
+		}
+	}
+	if strings.Contains(b, "journal") {
 		return "journal"
 	}
 	return "other"

@@ -96,9 +96,29 @@ func finish(r Result) Result {
 
 type hostKey struct{ host, k uint32 }
 
-// groupBy returns, for records matching keep, the record indexes grouped by
-// (host, key(x)), plus the group keys in first-seen (time) order.
-func (j *judge) groupBy(keep func(x rec) bool, key func(x rec) uint32) (map[hostKey][]int, []hostKey) {
+// loginKey groups logins by account and source address.
+type loginKey struct{ host, user, ip uint32 }
+
+// groups holds record indexes (in time order) per key, and the keys in the
+// order they were first seen: items are built in that order.
+type groups[K comparable] struct {
+	idx   map[K][]int
+	order []K
+}
+
+func newGroups[K comparable]() *groups[K] { return &groups[K]{idx: map[K][]int{}} }
+
+// add appends record index i to the group of k.
+func (g *groups[K]) add(k K, i int) {
+	l, ok := g.idx[k]
+	if !ok {
+		g.order = append(g.order, k)
+	}
+	g.idx[k] = append(l, i)
+}
+
+// groupBy groups the records matching keep by (host, key(x)).
+func (j *judge) groupBy(keep func(x rec) bool, key func(x rec) uint32) *groups[hostKey] {
 	// One map lookup per record at most: consecutive records often share a
 	// key (a brute-force run from one address), so the last one is cached.
 	pos := map[hostKey]int{}
@@ -122,11 +142,39 @@ func (j *judge) groupBy(keep func(x rec) bool, key func(x rec) uint32) (map[host
 		}
 		lists[lastP] = append(lists[lastP], i)
 	}
-	g := make(map[hostKey][]int, len(order))
+	g := &groups[hostKey]{idx: make(map[hostKey][]int, len(order)), order: order}
 	for p, k := range order {
-		g[k] = lists[p]
+		g.idx[k] = lists[p]
 	}
-	return g, order
+	return g
+}
+
+// split divides idx into the records that match and those that do not,
+// each in time order.
+func (j *judge) split(idx []int, match func(x rec) bool) (yes, no []int) {
+	for _, i := range idx {
+		if match(j.e.evs[i]) {
+			yes = append(yes, i)
+		} else {
+			no = append(no, i)
+		}
+	}
+	return yes, no
+}
+
+// setOf returns the members of list as a set.
+func setOf(list []string) map[string]bool {
+	m := make(map[string]bool, len(list))
+	for _, s := range list {
+		m[s] = true
+	}
+	return m
+}
+
+// note builds an item that points at no line (it is about a whole input,
+// an account's state or the policy); key follows "rule||".
+func note(rule string, sev Severity, key, subject string, sum Text) Item {
+	return Item{Key: rule + "||" + key, Severity: sev, Subject: subject, Evidence: []Ref{}, Summary: sum}
 }
 
 // maxWindow returns the largest number of idx records within any window of
@@ -185,10 +233,10 @@ func (j *judge) r01() Result {
 		},
 		Maps: []string{"U-43", "U-03", "ISMS-P 2.9.5"},
 	}
-	g, order := j.groupBy(isFail, ipOf)
+	g := j.groupBy(isFail, ipOf)
 	total := 0
-	for _, k := range order {
-		idx := g[k]
+	for _, k := range g.order {
+		idx := g.idx[k]
 		total += len(idx)
 		peak, lo, hi := j.maxWindow(idx, w)
 		day, _, _ := j.maxWindow(idx, 24*time.Hour)
@@ -212,7 +260,7 @@ func (j *judge) r01() Result {
 		r.Items = append(r.Items, it)
 	}
 	r.Examined = total
-	r.Counts = map[string]int{"failures": total, "source_ips": len(order)}
+	r.Counts = map[string]int{"failures": total, "source_ips": len(g.order)}
 	return finish(r)
 }
 
@@ -229,11 +277,11 @@ func (j *judge) r02() Result {
 		Maps: []string{"ISMS-P 2.9.5"},
 	}
 	keep := func(x rec) bool { return (isFail(x) || x.kind == kInvalidUser) && x.ip != 0 && x.user != 0 }
-	g, order := j.groupBy(keep, ipOf)
+	g := j.groupBy(keep, ipOf)
 	examined := 0
 	var counts []int32
-	for _, k := range order {
-		idx := g[k]
+	for _, k := range g.order {
+		idx := g.idx[k]
 		examined += len(idx)
 		// counts is indexed by interned user id and shared across IPs:
 		// every increment is undone before the next IP.
@@ -269,7 +317,7 @@ func (j *judge) r02() Result {
 		}))
 	}
 	r.Examined = examined
-	r.Counts = map[string]int{"attempts": examined, "source_ips": len(order)}
+	r.Counts = map[string]int{"attempts": examined, "source_ips": len(g.order)}
 	return finish(r)
 }
 
@@ -288,10 +336,10 @@ func (j *judge) r03() Result {
 		Maps: []string{"U-03", "개인정보 안전성 확보조치 기준 제5조⑥"},
 	}
 	keep := func(x rec) bool { return x.kind == kLoginFail && x.flags&fInvalid == 0 && x.user != 0 }
-	g, order := j.groupBy(keep, userOf)
+	g := j.groupBy(keep, userOf)
 	examined := 0
-	for _, k := range order {
-		idx := g[k]
+	for _, k := range g.order {
+		idx := g.idx[k]
 		examined += len(idx)
 		peak, lo, hi := j.maxWindow(idx, time.Duration(t.AccountWindowMin)*time.Minute)
 		if peak < t.AccountFailures {
@@ -307,10 +355,10 @@ func (j *judge) r03() Result {
 			fmt.Sprintf("account %s: %d failures (peak %d within %s)", u, len(idx), peak, minutesEn(t.AccountWindowMin)),
 		}))
 	}
-	lg, lorder := j.groupBy(func(x rec) bool { return x.kind == kLockout }, userOf)
+	lg := j.groupBy(func(x rec) bool { return x.kind == kLockout }, userOf)
 	locks := 0
-	for _, k := range lorder {
-		idx := lg[k]
+	for _, k := range lg.order {
+		idx := lg.idx[k]
 		locks += len(idx)
 		u := j.s(k.k)
 		sev := SevNotice
@@ -323,17 +371,11 @@ func (j *judge) r03() Result {
 		}))
 	}
 	r.Examined = examined + locks
-	r.Counts = map[string]int{"failures_existing_accounts": examined, "accounts": len(order), "lockouts": locks}
+	r.Counts = map[string]int{"failures_existing_accounts": examined, "accounts": len(g.order), "lockouts": locks}
 	return finish(r)
 }
 
-func (e *Engine) privileged() map[string]bool {
-	m := map[string]bool{}
-	for _, u := range e.pol.PrivilegedAccounts {
-		m[u] = true
-	}
-	return m
-}
+func (e *Engine) privileged() map[string]bool { return setOf(e.pol.PrivilegedAccounts) }
 
 func (j *judge) r04() Result {
 	t := j.e.pol.Thresholds
@@ -434,8 +476,7 @@ func (j *judge) r05() Result {
 		Maps: []string{"U-01"},
 	}
 	fails, refused := 0, 0
-	var remote, console map[hostKey][]int = map[hostKey][]int{}, map[hostKey][]int{}
-	var order []hostKey
+	g := newGroups[hostKey]()
 	for i, x := range j.e.evs {
 		if j.s(x.user) != "root" && x.kind != kRootRefused {
 			continue
@@ -446,32 +487,23 @@ func (j *judge) r05() Result {
 		case kRootRefused:
 			refused++
 		case kLoginOK:
-			m := remote
-			k := hostKey{x.host, x.ip}
-			if x.flags&fConsole != 0 || x.ip == 0 {
-				m = console
-			}
-			if _, ok := m[k]; !ok && m[k] == nil {
-				order = append(order, k)
-			}
-			m[k] = append(m[k], i)
+			g.add(hostKey{x.host, x.ip}, i)
 		}
 	}
-	for _, k := range order {
-		if idx := remote[k]; len(idx) > 0 {
+	for _, k := range g.order {
+		remote, console := j.split(g.idx[k], func(x rec) bool { return x.flags&fConsole == 0 && x.ip != 0 })
+		if len(remote) > 0 {
 			ip := j.s(k.k)
-			r.Items = append(r.Items, j.item("R05", SevFinding, j.s(k.host), "root@"+ip, idx, Text{
-				fmt.Sprintf("root 원격 로그인 %d회, 접속지 %s", len(idx), ip),
-				fmt.Sprintf("%d remote root login(s) from %s", len(idx), ip),
+			r.Items = append(r.Items, j.item("R05", SevFinding, j.s(k.host), "root@"+ip, remote, Text{
+				fmt.Sprintf("root 원격 로그인 %d회, 접속지 %s", len(remote), ip),
+				fmt.Sprintf("%d remote root login(s) from %s", len(remote), ip),
 			}))
-			remote[k] = nil
 		}
-		if idx := console[k]; len(idx) > 0 {
-			r.Items = append(r.Items, j.item("R05", SevNotice, j.s(k.host), "root@console", idx, Text{
-				fmt.Sprintf("root 콘솔 로그인 %d회", len(idx)),
-				fmt.Sprintf("%d console root login(s)", len(idx)),
+		if len(console) > 0 {
+			r.Items = append(r.Items, j.item("R05", SevNotice, j.s(k.host), "root@console", console, Text{
+				fmt.Sprintf("root 콘솔 로그인 %d회", len(console)),
+				fmt.Sprintf("%d console root login(s)", len(console)),
 			}))
-			console[k] = nil
 		}
 	}
 	r.Counts = map[string]int{"root_failures": fails, "root_refused": refused}
@@ -487,10 +519,7 @@ func (j *judge) r05() Result {
 
 func (j *judge) r06() Result {
 	p := j.e.pol
-	allowed := map[string]bool{}
-	for _, u := range p.AllowedSuUsers {
-		allowed[u] = true
-	}
+	allowed := setOf(p.AllowedSuUsers)
 	known := len(allowed) > 0
 	r := Result{
 		ID:    "R06",
@@ -502,33 +531,24 @@ func (j *judge) r06() Result {
 		Maps: []string{"U-45", "KISA U-43 Step 1 (sulog)"},
 	}
 	type k3 struct{ host, user, target uint32 }
-	ok, fail := map[k3][]int{}, map[k3][]int{}
-	var order []k3
+	g := newGroups[k3]()
 	for i, x := range j.e.evs {
-		if x.kind != kSuOK && x.kind != kSuFail {
-			continue
-		}
-		k := k3{x.host, x.user, j.target(x)}
-		if ok[k] == nil && fail[k] == nil {
-			order = append(order, k)
-		}
-		if x.kind == kSuOK {
-			ok[k] = append(ok[k], i)
-		} else {
-			fail[k] = append(fail[k], i)
+		if x.kind == kSuOK || x.kind == kSuFail {
+			g.add(k3{x.host, x.user, j.target(x)}, i)
 		}
 	}
 	nOK, nFail := 0, 0
-	for _, k := range order {
+	for _, k := range g.order {
 		u, tg := j.s(k.user), j.s(k.target)
 		if tg == "" {
 			tg = "root"
 		}
-		if idx := ok[k]; len(idx) > 0 {
-			nOK += len(idx)
+		ok, fail := j.split(g.idx[k], func(x rec) bool { return x.kind == kSuOK })
+		if len(ok) > 0 {
+			nOK += len(ok)
 			sev := SevInfo
-			ko := fmt.Sprintf("%s → %s 전환 %d회", u, tg, len(idx))
-			en := fmt.Sprintf("%s → %s: %d switch(es)", u, tg, len(idx))
+			ko := fmt.Sprintf("%s → %s 전환 %d회", u, tg, len(ok))
+			en := fmt.Sprintf("%s → %s: %d switch(es)", u, tg, len(ok))
 			if tg == "root" {
 				switch {
 				case !known:
@@ -541,13 +561,13 @@ func (j *judge) r06() Result {
 					en += fmt.Sprintf(" — not a member of %s", p.AllowedSuGroup)
 				}
 			}
-			r.Items = append(r.Items, j.item("R06", sev, j.s(k.host), u+"->"+tg, idx, Text{ko, en}))
+			r.Items = append(r.Items, j.item("R06", sev, j.s(k.host), u+"->"+tg, ok, Text{ko, en}))
 		}
-		if idx := fail[k]; len(idx) > 0 {
-			nFail += len(idx)
-			r.Items = append(r.Items, j.item("R06", SevNotice, j.s(k.host), "fail:"+u+"->"+tg, idx, Text{
-				fmt.Sprintf("%s → %s 전환 실패 %d회", u, tg, len(idx)),
-				fmt.Sprintf("%s → %s: %d failed su", u, tg, len(idx)),
+		if len(fail) > 0 {
+			nFail += len(fail)
+			r.Items = append(r.Items, j.item("R06", SevNotice, j.s(k.host), "fail:"+u+"->"+tg, fail, Text{
+				fmt.Sprintf("%s → %s 전환 실패 %d회", u, tg, len(fail)),
+				fmt.Sprintf("%s → %s: %d failed su", u, tg, len(fail)),
 			}))
 		}
 	}
@@ -558,10 +578,7 @@ func (j *judge) r06() Result {
 
 func (j *judge) r07() Result {
 	p := j.e.pol
-	admins := map[string]bool{}
-	for _, u := range p.ApprovedAdminAccounts {
-		admins[u] = true
-	}
+	admins := setOf(p.ApprovedAdminAccounts)
 	r := Result{
 		ID:    "R07",
 		Title: Text{"sudo 거부·고위험 명령", "sudo denials and high-risk commands"},
@@ -575,14 +592,8 @@ func (j *judge) r07() Result {
 		host, user, what uint32
 		sev              Severity
 	}
-	groups := map[k3][]int{}
-	var order []k3
-	add := func(k k3, i int) {
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], i)
-	}
+	g := newGroups[k3]()
+	add := g.add
 	nOK, nDenied, nAuth, nRisky := 0, 0, 0, 0
 	for i, x := range j.e.evs {
 		switch x.kind {
@@ -606,8 +617,8 @@ func (j *judge) r07() Result {
 			add(k3{x.host, x.user, j.idIncorrectPassword, SevNotice}, i)
 		}
 	}
-	for _, k := range order {
-		idx := groups[k]
+	for _, k := range g.order {
+		idx := g.idx[k]
 		u, what := j.s(k.user), j.s(k.what)
 		var sum Text
 		switch what {
@@ -648,10 +659,7 @@ var acctTitles = map[string]Text{
 
 func (j *judge) r08() Result {
 	p := j.e.pol
-	privG := map[string]bool{}
-	for _, g := range p.PrivilegedGroups {
-		privG[g] = true
-	}
+	privG := setOf(p.PrivilegedGroups)
 	ticket := p.TicketRE()
 	r := Result{
 		ID:    "R08",
@@ -721,10 +729,8 @@ func (j *judge) r09() Result {
 		},
 		Maps: []string{"ISMS-P 2.9.5"},
 	}
-	type k2 struct{ host, user, ip uint32 }
-	groups := map[k2][]int{}
-	reasons := map[k2]map[string]int{}
-	var order []k2
+	g := newGroups[loginKey]()
+	reasons := map[loginKey]map[string]int{}
 	logins := 0
 	for i, x := range j.e.evs {
 		if x.kind != kLoginOK {
@@ -735,20 +741,19 @@ func (j *judge) r09() Result {
 		if !off {
 			continue
 		}
-		k := k2{x.host, x.user, x.ip}
-		if groups[k] == nil {
-			order = append(order, k)
+		k := loginKey{x.host, x.user, x.ip}
+		if reasons[k] == nil {
 			reasons[k] = map[string]int{}
 		}
-		groups[k] = append(groups[k], i)
+		g.add(k, i)
 		if strings.HasPrefix(why, "holiday:") {
 			why = "holiday"
 		}
 		reasons[k][why]++
 	}
 	off := 0
-	for _, k := range order {
-		idx := groups[k]
+	for _, k := range g.order {
+		idx := g.idx[k]
 		off += len(idx)
 		u, ip := j.s(k.user), j.s(k.ip)
 		if ip == "" {
@@ -788,10 +793,8 @@ func (j *judge) r10() Result {
 	}
 	for _, want := range p.ExpectedSources {
 		if !classes[want] {
-			r.Items = append(r.Items, Item{
-				Key: "R10||missing:" + want, Severity: SevFinding, Subject: "missing:" + want, Evidence: []Ref{},
-				Summary: Text{fmt.Sprintf("수집 대상 로그 '%s' 없음", want), fmt.Sprintf("expected log '%s' not found", want)},
-			})
+			r.Items = append(r.Items, note("R10", SevFinding, "missing:"+want, "missing:"+want,
+				Text{fmt.Sprintf("수집 대상 로그 '%s' 없음", want), fmt.Sprintf("expected log '%s' not found", want)}))
 		}
 	}
 	// Logging daemon stops, to raise overlapping gaps.
@@ -812,38 +815,31 @@ func (j *judge) r10() Result {
 					sev = SevFinding
 				}
 			}
-			r.Items = append(r.Items, Item{
-				Key: "R10||gap:" + c.Source + "@" + g.From.UTC().Format(time.RFC3339), Severity: sev, Subject: c.Source,
-				First: g.From.In(p.Location()), Last: g.To.In(p.Location()), Count: g.Hours, Evidence: []Ref{},
-				Summary: Text{
-					fmt.Sprintf("%s: %d시간 무기록 (%s ~ %s)", c.Source, g.Hours, g.From.In(p.Location()).Format("01-02 15:04"), g.To.In(p.Location()).Format("01-02 15:04")),
-					fmt.Sprintf("%s: silent for %d h (%s – %s)", c.Source, g.Hours, g.From.In(p.Location()).Format("01-02 15:04"), g.To.In(p.Location()).Format("01-02 15:04")),
-				},
+			from, to := g.From.In(p.Location()), g.To.In(p.Location())
+			it := note("R10", sev, "gap:"+c.Source+"@"+g.From.UTC().Format(time.RFC3339), c.Source, Text{
+				fmt.Sprintf("%s: %d시간 무기록 (%s ~ %s)", c.Source, g.Hours, from.Format("01-02 15:04"), to.Format("01-02 15:04")),
+				fmt.Sprintf("%s: silent for %d h (%s – %s)", c.Source, g.Hours, from.Format("01-02 15:04"), to.Format("01-02 15:04")),
 			})
+			it.First, it.Last, it.Count = from, to, g.Hours
+			r.Items = append(r.Items, it)
 		}
 		if c.Records > 0 && c.CoveragePermille < t.MinCoveragePercent*10 && (c.Class == "auth" || c.Class == "syslog" || c.Class == "journal") {
-			r.Items = append(r.Items, Item{
-				Key: "R10||coverage:" + c.Source, Severity: SevNotice, Subject: c.Source, Evidence: []Ref{},
-				Summary: Text{
-					fmt.Sprintf("%s: 수집률 %d.%d%% (기준 %d%%)", c.Source, c.CoveragePermille/10, c.CoveragePermille%10, t.MinCoveragePercent),
-					fmt.Sprintf("%s: coverage %d.%d%% (minimum %d%%)", c.Source, c.CoveragePermille/10, c.CoveragePermille%10, t.MinCoveragePercent),
-				},
-			})
+			r.Items = append(r.Items, note("R10", SevNotice, "coverage:"+c.Source, c.Source, Text{
+				fmt.Sprintf("%s: 수집률 %d.%d%% (기준 %d%%)", c.Source, c.CoveragePermille/10, c.CoveragePermille%10, t.MinCoveragePercent),
+				fmt.Sprintf("%s: coverage %d.%d%% (minimum %d%%)", c.Source, c.CoveragePermille/10, c.CoveragePermille%10, t.MinCoveragePercent),
+			}))
 		}
 		if c.NonMonotonic > 0 {
-			r.Items = append(r.Items, Item{
-				Key: "R10||nonmonotonic:" + c.Source, Severity: SevNotice, Subject: c.Source, Count: int(c.NonMonotonic), Evidence: []Ref{},
-				Summary: Text{
-					fmt.Sprintf("%s: 시각 역행 %d회 (편집·삽입 의심)", c.Source, c.NonMonotonic),
-					fmt.Sprintf("%s: time went backwards %d time(s) (possible edit or insertion)", c.Source, c.NonMonotonic),
-				},
+			it := note("R10", SevNotice, "nonmonotonic:"+c.Source, c.Source, Text{
+				fmt.Sprintf("%s: 시각 역행 %d회 (편집·삽입 의심)", c.Source, c.NonMonotonic),
+				fmt.Sprintf("%s: time went backwards %d time(s) (possible edit or insertion)", c.Source, c.NonMonotonic),
 			})
+			it.Count = int(c.NonMonotonic)
+			r.Items = append(r.Items, it)
 		}
 	}
 	for _, is := range j.e.issues {
-		r.Items = append(r.Items, Item{
-			Key: "R10||integrity:" + is.Source, Severity: is.Severity, Subject: is.Source, Evidence: []Ref{}, Summary: is.Summary,
-		})
+		r.Items = append(r.Items, note("R10", is.Severity, "integrity:"+is.Source, is.Source, is.Summary))
 	}
 	drops, wipes := 0, 0
 	var dropIdx []int
@@ -902,25 +898,24 @@ func serviceName(detail, program string) string {
 	if program == "sshd" || program == "sshd-session" {
 		return "sshd"
 	}
-	switch {
-	case strings.Contains(d, "openbsd secure shell"), strings.Contains(d, "openssh"):
-		return "sshd"
-	case strings.Contains(d, "system logging"):
-		return "rsyslog"
-	case strings.Contains(d, "security auditing"):
-		return "auditd"
-	case strings.Contains(d, "regular background program") || strings.Contains(d, "command scheduler"):
-		return "cron"
+	for _, s := range serviceDescriptions {
+		if strings.Contains(d, s.phrase) {
+			return s.name
+		}
 	}
 	return d
 }
 
+// serviceDescriptions names daemons from their systemd unit descriptions.
+var serviceDescriptions = []struct{ phrase, name string }{
+	{"openbsd secure shell", "sshd"}, {"openssh", "sshd"},
+	{"system logging", "rsyslog"}, {"security auditing", "auditd"},
+	{"regular background program", "cron"}, {"command scheduler", "cron"},
+}
+
 func (j *judge) r11() Result {
 	p := j.e.pol
-	sec := map[string]bool{}
-	for _, s := range p.SecurityServices {
-		sec[s] = true
-	}
+	sec := setOf(p.SecurityServices)
 	r := Result{
 		ID:    "R11",
 		Title: Text{"시스템·서비스 이벤트", "System and service events"},
@@ -950,8 +945,7 @@ func (j *judge) r11() Result {
 		name string
 		sev  Severity
 	}
-	groups := map[k2][]int{}
-	var order []k2
+	g := newGroups[k2]()
 	counts := map[string]int{}
 	for i, x := range j.e.evs {
 		var name string
@@ -986,14 +980,10 @@ func (j *judge) r11() Result {
 		default:
 			continue
 		}
-		k := k2{x.host, x.kind, name, sev}
-		if groups[k] == nil {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], i)
+		g.add(k2{x.host, x.kind, name, sev}, i)
 	}
-	for _, k := range order {
-		idx := groups[k]
+	for _, k := range g.order {
+		idx := g.idx[k]
 		var sum Text
 		switch k.kind {
 		case kBoot:
@@ -1035,26 +1025,9 @@ func (j *judge) r12() Result {
 		r.Note = Text{"정책에 approved_admin_cidrs가 없어 점검하지 않음", "not checked: the policy lists no approved_admin_cidrs"}
 		return finish(r)
 	}
-	type k2 struct{ host, user, ip uint32 }
-	g := map[k2][]int{}
-	var order []k2
-	n := 0
-	for i, x := range j.e.evs {
-		if x.kind != kLoginOK || x.ip == 0 {
-			continue
-		}
-		n++
-		if j.e.nets.Contains(j.s(x.ip)) {
-			continue
-		}
-		k := k2{x.host, x.user, x.ip}
-		if g[k] == nil {
-			order = append(order, k)
-		}
-		g[k] = append(g[k], i)
-	}
-	for _, k := range order {
-		idx := g[k]
+	g, n := j.remoteLogins(func(x rec) bool { return !j.e.nets.Contains(j.s(x.ip)) })
+	for _, k := range g.order {
+		idx := g.idx[k]
 		u, ip := j.s(k.user), j.s(k.ip)
 		r.Items = append(r.Items, j.item("R12", SevFinding, j.s(k.host), u+"@"+ip, idx, Text{
 			fmt.Sprintf("%s: 승인되지 않은 접속지 %s에서 로그인 %d회", u, ip, len(idx)),
@@ -1064,6 +1037,22 @@ func (j *judge) r12() Result {
 	r.Examined = n
 	r.Counts = map[string]int{"remote_logins": n}
 	return finish(r)
+}
+
+// remoteLogins groups the remote logins (with a source address) that flag
+// accepts by account and address; n counts every remote login.
+func (j *judge) remoteLogins(flag func(x rec) bool) (g *groups[loginKey], n int) {
+	g = newGroups[loginKey]()
+	for i, x := range j.e.evs {
+		if x.kind != kLoginOK || x.ip == 0 {
+			continue
+		}
+		n++
+		if flag(x) {
+			g.add(loginKey{x.host, x.user, x.ip}, i)
+		}
+	}
+	return g, n
 }
 
 func (j *judge) r13() Result {
@@ -1086,33 +1075,17 @@ func (j *judge) r13() Result {
 			known[u][ip] = true
 		}
 	}
-	type k2 struct{ host, user, ip uint32 }
-	g := map[k2][]int{}
-	var order []k2
-	n := 0
-	for i, x := range j.e.evs {
-		if x.kind != kLoginOK || x.ip == 0 {
-			continue
-		}
-		n++
-		if known[j.s(x.user)][j.s(x.ip)] {
-			continue
-		}
-		k := k2{x.host, x.user, x.ip}
-		if g[k] == nil {
-			order = append(order, k)
-		}
-		g[k] = append(g[k], i)
-	}
-	for _, k := range order {
+	g, n := j.remoteLogins(func(x rec) bool { return !known[j.s(x.user)][j.s(x.ip)] })
+	for _, k := range g.order {
+		idx := g.idx[k]
 		u, ip := j.s(k.user), j.s(k.ip)
-		r.Items = append(r.Items, j.item("R13", SevNotice, j.s(k.host), u+"@"+ip, g[k], Text{
-			fmt.Sprintf("%s: 처음 보는 접속지 %s (%d회)", u, ip, len(g[k])),
-			fmt.Sprintf("%s: first login from %s (%d time(s))", u, ip, len(g[k])),
+		r.Items = append(r.Items, j.item("R13", SevNotice, j.s(k.host), u+"@"+ip, idx, Text{
+			fmt.Sprintf("%s: 처음 보는 접속지 %s (%d회)", u, ip, len(idx)),
+			fmt.Sprintf("%s: first login from %s (%d time(s))", u, ip, len(idx)),
 		}))
 	}
 	r.Examined = n
-	r.Counts = map[string]int{"remote_logins": n, "new_sources": len(order)}
+	r.Counts = map[string]int{"remote_logins": n, "new_sources": len(g.order)}
 	return finish(r)
 }
 
@@ -1169,11 +1142,13 @@ func (j *judge) r14() Result {
 		t := j.e.lastlog[u]
 		if j.e.end.Sub(t) > limit {
 			idle++
-			r.Items = append(r.Items, Item{
-				Key: "R14||idle:" + u, Severity: SevInfo, Subject: u, First: t.In(j.e.pol.Location()), Last: t.In(j.e.pol.Location()), Evidence: []Ref{},
-				Summary: Text{fmt.Sprintf("%s: 마지막 로그인 %s (%d일 이상 미사용)", u, t.In(j.e.pol.Location()).Format("2006-01-02"), days),
-					fmt.Sprintf("%s: last login %s (idle more than %d days)", u, t.In(j.e.pol.Location()).Format("2006-01-02"), days)},
+			at := t.In(j.e.pol.Location())
+			it := note("R14", SevInfo, "idle:"+u, u, Text{
+				fmt.Sprintf("%s: 마지막 로그인 %s (%d일 이상 미사용)", u, at.Format("2006-01-02"), days),
+				fmt.Sprintf("%s: last login %s (idle more than %d days)", u, at.Format("2006-01-02"), days),
 			})
+			it.First, it.Last = at, at
+			r.Items = append(r.Items, it)
 		}
 	}
 	r.Examined = n
@@ -1192,8 +1167,7 @@ func (j *judge) r15() Result {
 		Maps: []string{"U-22"},
 	}
 	type k2 struct{ host, user, arg uint32 }
-	g := map[k2][]int{}
-	var order []k2
+	g := newGroups[k2]()
 	edits, bad := 0, 0
 	for i, x := range j.e.evs {
 		switch x.kind {
@@ -1208,14 +1182,10 @@ func (j *judge) r15() Result {
 		default:
 			continue
 		}
-		k := k2{x.host, x.user, j.arg(x)}
-		if g[k] == nil {
-			order = append(order, k)
-		}
-		g[k] = append(g[k], i)
+		g.add(k2{x.host, x.user, j.arg(x)}, i)
 	}
-	for _, k := range order {
-		idx := g[k]
+	for _, k := range g.order {
+		idx := g.idx[k]
 		u, a := j.s(k.user), j.s(k.arg)
 		if j.e.evs[idx[0]].kind == kCronCmd {
 			r.Items = append(r.Items, j.item("R15", SevFinding, j.s(k.host), u+"|cmd", idx, Text{
@@ -1244,22 +1214,18 @@ func (j *judge) r16() Result {
 		},
 		Maps: []string{"ISMS-P 2.9.6"},
 	}
-	g := map[uint32][]int{}
-	var order []uint32
+	g := newGroups[uint32]()
 	for i, x := range j.e.evs {
-		if x.kind != kClock {
-			continue
+		if x.kind == kClock {
+			g.add(x.host, i)
 		}
-		if g[x.host] == nil {
-			order = append(order, x.host)
-		}
-		g[x.host] = append(g[x.host], i)
 	}
 	n := 0
-	for _, h := range order {
-		n += len(g[h])
-		r.Items = append(r.Items, j.item("R16", SevNotice, j.s(h), "clock", g[h], Text{
-			fmt.Sprintf("시각 변경 기록 %d건", len(g[h])), fmt.Sprintf("%d clock change record(s)", len(g[h])),
+	for _, h := range g.order {
+		idx := g.idx[h]
+		n += len(idx)
+		r.Items = append(r.Items, j.item("R16", SevNotice, j.s(h), "clock", idx, Text{
+			fmt.Sprintf("시각 변경 기록 %d건", len(idx)), fmt.Sprintf("%d clock change record(s)", len(idx)),
 		}))
 	}
 	r.Examined = n
