@@ -132,7 +132,7 @@ func loadPrev(opt Options) (*prevState, error) {
 	dir := opt.PrevDir
 	want := PreviousLabel(opt.Period)
 	if dir == "" {
-		dir = findReportDir(filepath.Dir(filepath.Clean(opt.OutDir)), want, opt.OutDir)
+		dir = evidence.FindPeriodDir(filepath.Dir(filepath.Clean(opt.OutDir)), want, opt.OutDir)
 		if dir == "" {
 			return nil, nil
 		}
@@ -150,33 +150,6 @@ func loadPrev(opt Options) (*prevState, error) {
 		return nil, err
 	}
 	return &prevState{dir: dir, rep: rep, sha: evidence.HashBytes(b), closed: closed}, nil
-}
-
-func findReportDir(parent, label, self string) string {
-	ents, err := os.ReadDir(parent)
-	if err != nil {
-		return ""
-	}
-	selfAbs, _ := filepath.Abs(self)
-	for _, e := range ents {
-		d := filepath.Join(parent, e.Name())
-		if a, _ := filepath.Abs(d); !e.IsDir() || a == selfAbs {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(d, evidence.ReportJSON))
-		if err != nil {
-			continue
-		}
-		var head struct {
-			Period struct {
-				Label string `json:"label"`
-			} `json:"period"`
-		}
-		if json.Unmarshal(b, &head) == nil && head.Period.Label == label {
-			return d
-		}
-	}
-	return ""
 }
 
 // Run performs the review and writes the artefacts.

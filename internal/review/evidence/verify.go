@@ -130,7 +130,7 @@ func verifyChain(res *Result, dir string, rep *report.Report, opt VerifyOptions)
 		}
 	}
 	if prev == "" {
-		prev = findPeriodDir(filepath.Dir(filepath.Clean(dir)), rep.Previous.Period, dir)
+		prev = FindPeriodDir(filepath.Dir(filepath.Clean(dir)), rep.Previous.Period, dir)
 	}
 	if prev == "" {
 		res.add("chain", true, "previous report %s (sha256 %s) not found beside %s; chain not re-checked", rep.Previous.Period, rep.Previous.ReportSHA256, dir)
@@ -148,9 +148,9 @@ func verifyChain(res *Result, dir string, rep *report.Report, opt VerifyOptions)
 	res.add("chain", true, "previous report %s sha256 %s matches", rep.Previous.Period, got.SHA256)
 }
 
-// findPeriodDir looks in parent for a report directory (other than self)
-// whose report.json covers period.
-func findPeriodDir(parent, period, self string) string {
+// FindPeriodDir looks in parent for a report directory (other than self)
+// whose report.json covers period ("2026-10"); "" when there is none.
+func FindPeriodDir(parent, period, self string) string {
 	ents, err := os.ReadDir(parent)
 	if err != nil {
 		return ""

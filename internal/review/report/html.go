@@ -99,8 +99,7 @@ func (r *Report) HTML(lang string) []byte {
 		if len(c.Items) == 0 {
 			continue
 		}
-		w("<h3>%s %s — <span class=\"%s\">%s</span></h3><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", c.ID, e(c.Title.Get(lang)), vclass(c.Verdict), VerdictText(c.Verdict, lang),
-			l(lang, "수준", "Level"), l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "내용", "What"), l(lang, "증적", "Evidence"))
+		w("<h3>%s %s — <span class=\"%s\">%s</span></h3><table>%s\n", c.ID, e(c.Title.Get(lang)), vclass(c.Verdict), VerdictText(c.Verdict, lang), htmlHead(itemHeads(lang)))
 		for _, it := range c.Items {
 			w("<tr><td class=\"%s\">%s</td><td>%s</td><td class=\"nw\">%s</td><td>%s</td><td class=\"small\">%s</td></tr>\n", sclass(it.Severity), SeverityText(it.Severity, lang), when(it), e(it.Host), e(it.Summary.Get(lang)), e(refsText(it.Evidence, it.EvidenceTotal)))
 		}
@@ -114,9 +113,7 @@ func (r *Report) HTML(lang string) []byte {
 	if len(r.Register) == 0 {
 		w("<p>%s</p>\n", l(lang, "해당 없음.", "None."))
 	} else {
-		w("<table><tr><th>No</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
-			l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "규칙", "Rule"), l(lang, "내용", "What"), l(lang, "증적", "Evidence"),
-			l(lang, "판단/소명", "Judgement"), l(lang, "조치", "Action"), l(lang, "담당", "Owner"), l(lang, "최초 보고", "Since"), l(lang, "상태", "Status"))
+		w("<table>%s\n", htmlHead(registerHeads(lang)))
 		for _, en := range r.Register {
 			w("<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td><span class=\"%s\">%s</span>: %s</td><td class=\"small\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
 				en.No, regWhen(en), e(en.Host), en.Rule, sclass(en.Severity), SeverityText(en.Severity, lang), e(en.Summary.Get(lang)), e(refsText(en.Evidence, len(en.Evidence))),
@@ -125,18 +122,9 @@ func (r *Report) HTML(lang string) []byte {
 		w("</table>\n")
 	}
 
-	w("<h2>7. %s</h2><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", l(lang, "수집·보존 현황", "Collection and retention"),
-		l(lang, "로그", "Source"), l(lang, "종류", "Class"), l(lang, "수집 기간", "Collected"), l(lang, "건수", "Records"), l(lang, "수집률", "Coverage"), l(lang, "누락 구간", "Gaps"), l(lang, "시각 역행", "Time reversals"))
+	w("<h2>7. %s</h2><table>%s\n", l(lang, "수집·보존 현황", "Collection and retention"), htmlHead(coverageHeads(lang)))
 	for _, c := range r.Coverage {
-		span := "-"
-		if c.Records > 0 {
-			span = c.First.Format("01-02 15:04") + " ~ " + c.Last.Format("01-02 15:04")
-		}
-		var gaps []string
-		for _, g := range c.Gaps {
-			gaps = append(gaps, fmt.Sprintf("%s~%s (%dh)", g.From.Format("01-02 15:04"), g.To.Format("01-02 15:04"), g.Hours))
-		}
-		w("<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%d</td></tr>\n", e(c.Source), c.Class, span, c.Records, permille(c.CoveragePermille), e(orNone(strings.Join(gaps, "; "), lang)), c.NonMonotonic)
+		w("%s\n", htmlRow(coverageRow(c, lang)))
 	}
 	w("</table>\n")
 	if len(r.Coverage) > 0 {

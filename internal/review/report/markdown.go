@@ -71,7 +71,7 @@ func (r *Report) Markdown(lang string) []byte {
 			continue
 		}
 		w("### %s %s — %s\n\n", c.ID, c.Title.Get(lang), VerdictText(c.Verdict, lang))
-		w("| %s | %s | %s | %s | %s |\n|---|---|---|---|---|\n", l(lang, "수준", "Level"), l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "내용", "What"), l(lang, "증적", "Evidence"))
+		w("%s", mdHead(itemHeads(lang)))
 		for _, it := range c.Items {
 			w("| %s | %s | %s | %s | %s |\n", SeverityText(it.Severity, lang), when(it), mdEscape(it.Host), mdEscape(it.Summary.Get(lang)), mdEscape(refsText(it.Evidence, it.EvidenceTotal)))
 		}
@@ -85,9 +85,7 @@ func (r *Report) Markdown(lang string) []byte {
 	if len(r.Register) == 0 {
 		w("%s\n\n", l(lang, "해당 없음.", "None."))
 	} else {
-		w("| No | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
-			l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "규칙", "Rule"), l(lang, "내용", "What"), l(lang, "증적", "Evidence"),
-			l(lang, "판단/소명", "Judgement"), l(lang, "조치", "Action"), l(lang, "담당", "Owner"), l(lang, "최초 보고", "Since"), l(lang, "상태", "Status"))
+		w("%s", mdHead(registerHeads(lang)))
 		for _, e := range r.Register {
 			w("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e.No, regWhen(e), mdEscape(e.Host), e.Rule,
 				mdEscape(SeverityText(e.Severity, lang)+": "+e.Summary.Get(lang)), mdEscape(refsText(e.Evidence, len(e.Evidence))),
@@ -97,18 +95,9 @@ func (r *Report) Markdown(lang string) []byte {
 	}
 
 	w("## 7. %s\n\n", l(lang, "수집·보존 현황", "Collection and retention"))
-	w("| %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n", l(lang, "로그", "Source"), l(lang, "종류", "Class"), l(lang, "수집 기간", "Collected"),
-		l(lang, "건수", "Records"), l(lang, "수집률", "Coverage"), l(lang, "누락 구간", "Gaps"), l(lang, "시각 역행", "Time reversals"))
+	w("%s", mdHead(coverageHeads(lang)))
 	for _, c := range r.Coverage {
-		span := "-"
-		if c.Records > 0 {
-			span = c.First.Format("01-02 15:04") + " ~ " + c.Last.Format("01-02 15:04")
-		}
-		var gaps []string
-		for _, g := range c.Gaps {
-			gaps = append(gaps, fmt.Sprintf("%s~%s (%dh)", g.From.Format("01-02 15:04"), g.To.Format("01-02 15:04"), g.Hours))
-		}
-		w("| %s | %s | %s | %d | %s | %s | %d |\n", mdEscape(c.Source), c.Class, span, c.Records, permille(c.CoveragePermille), orNone(strings.Join(gaps, "; "), lang), c.NonMonotonic)
+		w("%s", mdRow(coverageRow(c, lang)))
 	}
 	w("\n%s (%s):\n\n", l(lang, "일별 건수", "Records per day"), r.Period.Timezone)
 	if len(r.Coverage) > 0 {

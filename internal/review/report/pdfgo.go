@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
-
-	"github.com/logwarden/logwarden/internal/review/check"
 )
 
 // FontEnv names a TTF file to use for the pure-Go PDF.
@@ -259,7 +257,7 @@ func (w *pdfw) render(r *Report) {
 		for _, it := range c.Items {
 			rows = append(rows, []string{SeverityText(it.Severity, lang), when(it), it.Host, it.Summary.Get(lang), refsText(it.Evidence, it.EvidenceTotal)})
 		}
-		w.table(7, []float64{.07, .16, .08, .44, .25}, []string{l(lang, "수준", "Level"), l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "내용", "What"), l(lang, "증적", "Evidence")}, rows)
+		w.table(7, []float64{.07, .16, .08, .44, .25}, itemHeads(lang), rows)
 	}
 
 	w.heading("6. " + l(lang, "이상징후 및 조치 내역", "Findings register"))
@@ -303,16 +301,4 @@ func (w *pdfw) render(r *Report) {
 	w.table(6.5, []float64{.2, .1, .09, .08, .07, .46}, []string{l(lang, "로그", "Source"), l(lang, "종류", "Kind"), l(lang, "크기", "Size"), l(lang, "레코드", "Records"), l(lang, "파싱 오류", "Errors"), "SHA-256"}, rows)
 	w.heading(l(lang, "부록 C. 정책 파일", "Appendix C. Policy file") + " (" + r.Policy.Source + ")")
 	w.text(6, strings.TrimSpace(string(r.Policy.Body)))
-}
-
-func coverageRow(c check.SourceCoverage, lang string) []string {
-	span := "-"
-	if c.Records > 0 {
-		span = c.First.Format("01-02 15:04") + " ~ " + c.Last.Format("01-02 15:04")
-	}
-	var gaps []string
-	for _, g := range c.Gaps {
-		gaps = append(gaps, fmt.Sprintf("%s~%s (%dh)", g.From.Format("01-02 15:04"), g.To.Format("01-02 15:04"), g.Hours))
-	}
-	return []string{c.Source, c.Class, span, fmt.Sprint(c.Records), permille(c.CoveragePermille), orNone(strings.Join(gaps, "; "), lang), fmt.Sprint(c.NonMonotonic)}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"strings"
 
 	"github.com/logwarden/logwarden/internal/review/check"
@@ -54,6 +55,63 @@ func StatusText(s, lang string) string {
 }
 
 func permille(p int) string { return fmt.Sprintf("%d.%d%%", p/10, p%10) }
+
+// Column headings shared by the renderers.
+
+func itemHeads(lang string) []string {
+	return []string{l(lang, "수준", "Level"), l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "내용", "What"), l(lang, "증적", "Evidence")}
+}
+
+func registerHeads(lang string) []string {
+	return []string{"No", l(lang, "일시", "When"), l(lang, "서버", "Host"), l(lang, "규칙", "Rule"), l(lang, "내용", "What"), l(lang, "증적", "Evidence"),
+		l(lang, "판단/소명", "Judgement"), l(lang, "조치", "Action"), l(lang, "담당", "Owner"), l(lang, "최초 보고", "Since"), l(lang, "상태", "Status")}
+}
+
+func coverageHeads(lang string) []string {
+	return []string{l(lang, "로그", "Source"), l(lang, "종류", "Class"), l(lang, "수집 기간", "Collected"),
+		l(lang, "건수", "Records"), l(lang, "수집률", "Coverage"), l(lang, "누락 구간", "Gaps"), l(lang, "시각 역행", "Time reversals")}
+}
+
+// coverageRow is the cells of one coverage table row (unescaped).
+func coverageRow(c check.SourceCoverage, lang string) []string {
+	span := "-"
+	if c.Records > 0 {
+		span = c.First.Format("01-02 15:04") + " ~ " + c.Last.Format("01-02 15:04")
+	}
+	var gaps []string
+	for _, g := range c.Gaps {
+		gaps = append(gaps, fmt.Sprintf("%s~%s (%dh)", g.From.Format("01-02 15:04"), g.To.Format("01-02 15:04"), g.Hours))
+	}
+	return []string{c.Source, c.Class, span, fmt.Sprint(c.Records), permille(c.CoveragePermille), orNone(strings.Join(gaps, "; "), lang), fmt.Sprint(c.NonMonotonic)}
+}
+
+// mdHead is a Markdown table's heading row and rule.
+func mdHead(cells []string) string {
+	return "| " + strings.Join(cells, " | ") + " |\n|" + strings.Repeat("---|", len(cells)) + "\n"
+}
+
+// mdRow is a Markdown table row of escaped cells.
+func mdRow(cells []string) string {
+	esc := make([]string, len(cells))
+	for i, c := range cells {
+		esc[i] = mdEscape(c)
+	}
+	return "| " + strings.Join(esc, " | ") + " |\n"
+}
+
+// htmlHead is an HTML table's heading row (the headings need no escaping).
+func htmlHead(cells []string) string {
+	return "<tr><th>" + strings.Join(cells, "</th><th>") + "</th></tr>"
+}
+
+// htmlRow is an HTML table row of escaped cells.
+func htmlRow(cells []string) string {
+	esc := make([]string, len(cells))
+	for i, c := range cells {
+		esc[i] = html.EscapeString(c)
+	}
+	return "<tr><td>" + strings.Join(esc, "</td><td>") + "</td></tr>"
+}
 
 // mdEscape keeps table cells on one line and pipes literal.
 func mdEscape(s string) string {
