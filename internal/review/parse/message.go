@@ -588,6 +588,21 @@ func suShadow(r *Record, s string, k Kind) {
 
 // ---- shadow-utils ----
 
+// groupMember parses "'bob' to group 'wheel'" or "'bob' from shadow group
+// 'wheel'" (prep is " to " or " from ") into a record of kind k.
+func groupMember(r *Record, s, prep string, k Kind) {
+	u, rest := quoted(s)
+	shadow := strings.HasPrefix(rest, prep+"shadow group ")
+	if !shadow && !strings.HasPrefix(rest, prep+"group ") {
+		return
+	}
+	g, _ := quoted(fromQuote(rest))
+	r.Kind, r.User, r.Group = k, u, g
+	if shadow {
+		r.Detail = "shadow"
+	}
+}
+
 func parseShadow(r *Record, msg string) {
 	switch {
 	case strings.HasPrefix(msg, "new user: "):
@@ -609,27 +624,9 @@ func parseShadow(r *Record, msg string) {
 		}
 	case strings.HasPrefix(msg, "add '"):
 		// "add 'bob' to group 'wheel'" / "add 'bob' to shadow group 'wheel'"
-		u, rest := quoted(msg[len("add "):])
-		shadow := strings.HasPrefix(rest, " to shadow group ")
-		if !shadow && !strings.HasPrefix(rest, " to group ") {
-			return
-		}
-		g, _ := quoted(fromQuote(rest))
-		r.Kind, r.User, r.Group = KindGroupMemberAdd, u, g
-		if shadow {
-			r.Detail = "shadow"
-		}
+		groupMember(r, msg[len("add "):], " to ", KindGroupMemberAdd)
 	case strings.HasPrefix(msg, "delete '"):
-		u, rest := quoted(msg[len("delete "):])
-		shadow := strings.HasPrefix(rest, " from shadow group ")
-		if !shadow && !strings.HasPrefix(rest, " from group ") {
-			return
-		}
-		g, _ := quoted(fromQuote(rest))
-		r.Kind, r.User, r.Group = KindGroupMemberDel, u, g
-		if shadow {
-			r.Detail = "shadow"
-		}
+		groupMember(r, msg[len("delete "):], " from ", KindGroupMemberDel)
 	case strings.HasPrefix(msg, "user ") && (strings.Contains(msg, " added by ") || strings.Contains(msg, " removed by ")):
 		// gpasswd: "user bob added by root to group wheel"
 		f := strings.Fields(msg)
