@@ -32,6 +32,10 @@ func init() {
 		"TagLogGroup":           handle((*Server).tagLogGroup),
 		"UntagLogGroup":         handle((*Server).untagLogGroup),
 		"ListTagsLogGroup":      handle((*Server).listTagsLogGroup),
+		"StartQuery":            handle((*Server).startQuery),
+		"GetQueryResults":       handle((*Server).getQueryResults),
+		"StopQuery":             handle((*Server).stopQuery),
+		"DescribeQueries":       handle((*Server).describeQueries),
 	}
 }
 

@@ -46,6 +46,7 @@ func startServer(t testing.TB, opts Options) *testServer {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		hs.Close()
+		srv.Close()
 		st.Close()
 	})
 	ts.url, ts.st, ts.srv = hs.URL, st, srv

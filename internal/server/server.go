@@ -108,12 +108,14 @@ type Server struct {
 	acct  string
 	fault func(string) *APIError
 	now   func() time.Time
+	// queries are the Logs Insights queries, running and ended.
+	queries *queries
 }
 
 // New returns a handler serving the API from st. With a non-empty authFile it
 // verifies signatures.
 func New(st *store.Store, opts Options) (*Server, error) {
-	s := &Server{st: st, log: opts.Logger, acct: opts.Account, fault: opts.Fault, now: opts.Now}
+	s := &Server{st: st, log: opts.Logger, acct: opts.Account, fault: opts.Fault, now: opts.Now, queries: newQueries()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -131,6 +133,12 @@ func New(st *store.Store, opts Options) (*Server, error) {
 		s.creds = c
 	}
 	return s, nil
+}
+
+// Close stops the running Logs Insights queries and waits for them. The
+// store stays open; it belongs to the caller of New.
+func (s *Server) Close() {
+	s.queries.close()
 }
 
 // Run opens the store, serves the API until ctx is done, then shuts down. ready,
@@ -188,6 +196,7 @@ func Run(ctx context.Context, opts Options, ready func(addr string)) error {
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		h.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -196,6 +205,7 @@ func Run(ctx context.Context, opts Options, ready func(addr string)) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		opts.Logger.Warn("shutdown", "err", err)
 	}
+	h.Close()
 	opts.Logger.Info("server stopped")
 	if err := st.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
