@@ -17,7 +17,7 @@ import (
 // insightsBase is the first event time of the Insights fixture: the server
 // clock less 30 minutes, on a 5-minute boundary.
 func insightsBase(now time.Time) int64 {
-	return now.Add(-30*time.Minute).Truncate(5*time.Minute).UnixMilli()
+	return now.Add(-30 * time.Minute).Truncate(5 * time.Minute).UnixMilli()
 }
 
 // putInsightsFixture creates /app/web (streams a and b) and /app/api
