@@ -303,9 +303,10 @@ func malformedQuery(src string, err error) *APIError {
 	if !errors.As(err, &qe) {
 		return e
 	}
-	start, end := qe.Pos-1, qe.End-1
+	last := max(len([]rune(src))-1, 0)
+	start, end := min(qe.Pos-1, last), min(qe.End-1, last) // the end of the query: its last character
 	if qe.Pos <= 0 {
-		start, end = 0, max(len([]rune(src))-1, 0)
+		start, end = 0, last
 	}
 	e.Extra = map[string]any{"queryCompileError": map[string]any{
 		"location": map[string]int{"startCharOffset": start, "endCharOffset": end},

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/logwarden/logwarden/internal/query"
 )
 
 // insightsBase is the first event time of the Insights fixture: the server
@@ -341,5 +343,24 @@ func TestInsightsForgetsEndedQueries(t *testing.T) {
 	out := must(c.DescribeQueries(ctx, &cwl.DescribeQueriesInput{}))(t)
 	if len(out.Queries) != 1 || aws.ToString(out.Queries[0].QueryId) != fresh {
 		t.Errorf("queries after the retention: %+v", out.Queries)
+	}
+}
+
+func TestMalformedQueryLocation(t *testing.T) {
+	for _, tc := range []struct {
+		src        string
+		start, end int
+	}{
+		{"fields a | nosuch(x)", 11, 16},
+		{"stats count(*) by", 16, 16}, // at the end: the last character
+		{"filter é ! b", 9, 9},        // character offsets, not bytes
+		{"", 0, 0},
+	} {
+		_, err := query.ParseInsights(tc.src)
+		e := malformedQuery(tc.src, err)
+		loc := e.Extra["queryCompileError"].(map[string]any)["location"].(map[string]int)
+		if e.Code != codeMalformedQuery || loc["startCharOffset"] != tc.start || loc["endCharOffset"] != tc.end {
+			t.Errorf("%q: %s %v, want %d..%d", tc.src, e.Code, loc, tc.start, tc.end)
+		}
 	}
 }

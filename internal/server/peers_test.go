@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -219,11 +220,117 @@ func TestAWSCLI(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "ResourceAlreadyExistsException") {
 		t.Fatalf("duplicate group through the CLI: %v %s", err, b)
 	}
+	// Logs Insights: start-query, then get-query-results until Complete.
+	out = run("start-query", "--log-group-name", "/cli/app", "--start-time", fmt.Sprint(now/1000-60),
+		"--end-time", fmt.Sprint(now/1000+1), "--query-string", "filter @message like /ERROR/ | fields @timestamp, @message")
+	var started struct {
+		QueryID string `json:"queryId"`
+	}
+	if err := json.Unmarshal([]byte(out), &started); err != nil || started.QueryID == "" {
+		t.Fatalf("start-query: %v %s", err, out)
+	}
+	var res struct {
+		Status  string `json:"status"`
+		Results [][]struct {
+			Field, Value string
+		} `json:"results"`
+		Statistics struct {
+			RecordsMatched, RecordsScanned float64
+		} `json:"statistics"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); res.Status != "Complete"; {
+		if time.Now().After(deadline) {
+			t.Fatalf("get-query-results: still %q", res.Status)
+		}
+		out = run("get-query-results", "--query-id", started.QueryID)
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("get-query-results: %v %s", err, out)
+		}
+	}
+	wantTS := time.UnixMilli(now - 1).UTC().Format("2006-01-02 15:04:05.000")
+	if len(res.Results) != 1 || len(res.Results[0]) != 3 || res.Results[0][0].Value != wantTS ||
+		res.Results[0][1].Value != "ERROR second" || res.Results[0][2].Field != "@ptr" ||
+		res.Statistics.RecordsScanned != 2 || res.Statistics.RecordsMatched != 1 {
+		t.Fatalf("get-query-results: %s", out)
+	}
+	out = run("describe-queries", "--log-group-name", "/cli/app")
+	if !regexp.MustCompile(`"createTime": \d+,`).MatchString(out) || !strings.Contains(out, started.QueryID) {
+		t.Fatalf("describe-queries (createTime must be an integer): %s", out)
+	}
+	cmd = exec.Command(awsBin, "logs", "--endpoint-url", ts.url, "start-query", "--log-group-name", "/cli/app",
+		"--start-time", "0", "--end-time", "1", "--query-string", "stats count(*) by")
+	cmd.Env = env
+	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "MalformedQueryException") {
+		t.Fatalf("malformed query through the CLI: %v %s", err, b)
+	}
 	ver, _ := exec.Command(awsBin, "--version").CombinedOutput()
 	if strings.HasPrefix(string(ver), "aws-cli/2") {
 		out = run("tail", "/cli/app", "--since", "1h")
 		if !strings.Contains(out, "ERROR second") {
 			t.Fatalf("aws logs tail: %s", out)
 		}
+	}
+}
+
+// TestBoto3Insights runs Logs Insights queries through boto3.
+func TestBoto3Insights(t *testing.T) {
+	t.Parallel()
+	py := needBoto3(t)
+	ts := startServer(t, Options{})
+	now := ts.clock.UnixMilli()
+	cmd := exec.Command(py, "testdata/insights_boto3.py", ts.url, fmt.Sprint(now))
+	cmd.Env = peerEnv(t)
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("insights_boto3.py: %v\n%s", err, stderr)
+	}
+	var res struct {
+		Stats, Fields struct {
+			Status     string
+			Results    [][]map[string]string
+			Statistics map[string]float64
+		}
+		Malformed struct {
+			Error    string
+			Location map[string]int
+		}
+		Describe []struct {
+			Status     string
+			CreateTime json.Number
+		}
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("decode %s: %v", out, err)
+	}
+	cells := func(rows [][]map[string]string) string {
+		var b strings.Builder
+		for _, row := range rows {
+			for _, f := range row {
+				if f["field"] != "@ptr" {
+					fmt.Fprintf(&b, "%s=%s ", f["field"], f["value"])
+				}
+			}
+			b.WriteString("| ")
+		}
+		return b.String()
+	}
+	if got, want := cells(res.Stats.Results), "level=INFO n=1 avg_ms=10 max(ms)=10 | level=ERROR n=2 avg_ms=40 max(ms)=50 | "; res.Stats.Status != "Complete" || got != want {
+		t.Errorf("stats: %s %q, want %q", res.Stats.Status, got, want)
+	}
+	if res.Stats.Statistics["recordsScanned"] != 3 || res.Stats.Statistics["recordsMatched"] != 3 {
+		t.Errorf("stats statistics: %v", res.Stats.Statistics)
+	}
+	if got, want := cells(res.Fields.Results), "level=ERROR ms=30 | "; got != want || len(res.Fields.Results[0]) != 3 {
+		t.Errorf("fields: %q (%v), want %q and an @ptr", got, res.Fields.Results, want)
+	}
+	if res.Malformed.Error != "MalformedQueryException" || res.Malformed.Location["startCharOffset"] != 11 {
+		t.Errorf("malformed: %+v", res.Malformed)
+	}
+	if len(res.Describe) != 2 || res.Describe[0].CreateTime.String() != fmt.Sprint(now) {
+		t.Errorf("describe: %+v, want 2 queries created at %d", res.Describe, now)
 	}
 }
