@@ -231,7 +231,7 @@ func trimWhenIdle(ctx context.Context, events func() int64, log *slog.Logger) {
 		if quiet >= idleChecks {
 			res, err := memtrim.Trim()
 			if quiet == idleChecks {
-				log.Debug("idle: memory released", "mappings", res.Mappings, "err", err)
+				log.Debug("idle: memory released", "mappings", res.Mappings, "reclaimed", res.Reclaimed, "err", err)
 			}
 		}
 	}

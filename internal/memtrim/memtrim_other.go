@@ -2,4 +2,8 @@
 
 package memtrim
 
-func pageOut(addr, n uintptr) error { return nil }
+func pageOut(addr, n uintptr) (bool, error) { return false, nil }
+
+func markReclaimed() {}
+
+func reclaimedOnce() bool { return true }

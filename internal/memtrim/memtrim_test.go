@@ -67,4 +67,14 @@ func TestTrim_ReleasesExecutablePages(t *testing.T) {
 	if got := strconv.Itoa(42); got != "42" {
 		t.Fatal("code misbehaves after Trim")
 	}
+	if !res.Reclaimed {
+		t.Error("the first Trim did not reclaim the executable's pages")
+	}
+	again, err := Trim()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Reclaimed || again.Mappings != res.Mappings {
+		t.Errorf("second Trim = %+v, want the same mappings and no reclaim", again)
+	}
 }
