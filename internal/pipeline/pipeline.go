@@ -56,8 +56,11 @@ type Options struct {
 	// FlushInterval is logs.force_flush_interval: a batch that is not full is
 	// sent this long after its first event arrived. Default DefaultFlushInterval.
 	FlushInterval time.Duration
-	// Concurrency is logs.concurrency: batches in flight per destination.
-	// Acks stay in order whatever it is. Default DefaultConcurrency.
+	// Concurrency is logs.concurrency. With 1 (the default) each
+	// destination has one batch in flight, as in the CloudWatch Agent. With
+	// N > 1, as the agent's shared sender pool, at most N batches are in
+	// flight across all destinations (and so at most N of one destination).
+	// Acks stay in order whatever it is.
 	Concurrency int
 	// MaxBufferedBytes bounds the bytes in queued or in-flight batches across
 	// destinations (see DefaultMaxBufferedBytes).
@@ -129,6 +132,8 @@ type Pipeline struct {
 	isClosed atomic.Bool
 
 	budget atomic.Int64 // bytes reserved by building, queued and in-flight batches
+
+	sending atomic.Int64 // batches in flight across destinations (counted when Concurrency > 1)
 
 	spaceMu sync.Mutex
 	spaceCh chan struct{} // closed (and replaced) whenever a batch finishes
@@ -680,6 +685,9 @@ func (d *dest) closeLocked() bool {
 	if p.closed || p.ctx.Err() != nil {
 		return false
 	}
+	if !p.takeSlot() {
+		return false
+	}
 	b.seq = d.nextSeq
 	d.nextSeq++
 	d.cur = nil
@@ -732,10 +740,40 @@ func (d *dest) send(b *batch) {
 			slices.SortStableFunc(b.events, func(x, y cloudwatch.Event) int { return cmp.Compare(x.Timestamp, y.Timestamp) })
 		}
 		if !d.deliver(b) {
+			p.releaseSlot()
 			return // closing: not acknowledged, re-read on the next start
 		}
 	}
+	p.releaseSlot()
 	d.finish(b)
+}
+
+// takeSlot reserves one of the Concurrency sender slots shared by all
+// destinations; with Concurrency 1 there is no shared limit (each
+// destination's own limit of one applies).
+func (p *Pipeline) takeSlot() bool {
+	if p.opts.Concurrency <= 1 {
+		return true
+	}
+	for {
+		n := p.sending.Load()
+		if n >= int64(p.opts.Concurrency) {
+			return false
+		}
+		if p.sending.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// releaseSlot gives back a slot taken by takeSlot and wakes whoever waits
+// for one (finish wakes them only when acks advance).
+func (p *Pipeline) releaseSlot() {
+	if p.opts.Concurrency <= 1 {
+		return
+	}
+	p.sending.Add(-1)
+	p.notifySpace()
 }
 
 // finish marks b done and acks every finished batch at the head of the
