@@ -378,6 +378,7 @@ func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats,
 
 	var st Stats
 	var list []*record
+	var worst *record // once pruned, the last row kept: later rows must sort before it
 	var ev Event
 	scratch := record{ev: &ev}
 	for e := range events {
@@ -403,6 +404,9 @@ func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats,
 			}
 			continue
 		}
+		if worst != nil && compareRecords(&scratch, worst, order) >= 0 {
+			continue // it would sort after the last row kept (ties keep the earlier)
+		}
 		kept := &record{ev: new(Event), vals: scratch.vals, isJSON: scratch.isJSON}
 		*kept.ev = e
 		list = append(list, kept)
@@ -410,6 +414,7 @@ func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats,
 			sortRecords(list, order)
 			clear(list[keep:])
 			list = list[:keep]
+			worst = list[keep-1]
 		} else if keep < 0 && o.MaxHeld > 0 && len(list) > o.MaxHeld {
 			return nil, st, ErrTooManyRecords
 		}

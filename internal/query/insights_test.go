@@ -556,3 +556,30 @@ func TestQuery_RunWith(t *testing.T) {
 		}
 	}
 }
+
+// TestInsights_PruneMatchesFullSort checks that a query which keeps only its
+// best rows while scanning returns what sorting every row would, ties included.
+func TestInsights_PruneMatchesFullSort(t *testing.T) {
+	var evs []Event
+	for i := range 6000 {
+		evs = append(evs, Event{Timestamp: t0 + int64(i%37), Message: "k=" + strconv.Itoa((i*7919)%101), Ptr: strconv.Itoa(i)})
+	}
+	for _, sortCmd := range []string{"sort k desc", "sort k asc", "sort @timestamp asc", ""} {
+		pruned, err := ParseInsights(`parse "k=*" as k | ` + sortCmd + ` | limit 7`)
+		if sortCmd == "" {
+			pruned, err = ParseInsights(`parse "k=*" as k | limit 7`)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := ParseInsights(strings.TrimSuffix(`parse "k=*" as k | `+sortCmd, " | "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := pruned.Run(slices.Values(evs))
+		all, _ := full.Run(slices.Values(evs))
+		if render(got) != render(all[:7]) {
+			t.Errorf("%q: pruned\n%s\nfull sort\n%s", sortCmd, render(got), render(all[:7]))
+		}
+	}
+}

@@ -14,6 +14,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/logwarden/logwarden/internal/store"
 )
 
 // putBody returns a PutLogEvents body of n ~150-byte events.
@@ -92,5 +95,76 @@ func BenchmarkDecodePutLogEvents(b *testing.B) {
 		if _, e := decodePutLogEvents(body); e != nil {
 			b.Fatal(e)
 		}
+	}
+}
+
+// benchInsightsEvents is the size of the Insights benchmark's log group.
+const benchInsightsEvents = 1_000_000
+
+// BenchmarkInsights runs Logs Insights queries through the SDK (StartQuery,
+// then GetQueryResults until Complete) over one group of 1,000,000 stored
+// events (~100 bytes, 8 streams, 10 hours; one in 1,000 contains an "x").
+func BenchmarkInsights(b *testing.B) {
+	ts := startServer(b, Options{})
+	c := ts.client()
+	ctx := context.Background()
+	if err := ts.st.CreateGroup(store.GroupSpec{Name: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	const streams, span = 8, 10 * 3_600_000
+	first := ts.clock.Truncate(5*time.Minute).UnixMilli() - span // 120 whole 5-minute bins
+	batch := make([]store.Event, 0, 10_000)
+	for s := range streams {
+		name := fmt.Sprintf("s%d", s)
+		if err := ts.st.CreateStream("bench", name); err != nil {
+			b.Fatal(err)
+		}
+		for i := s; i < benchInsightsEvents; i += streams {
+			msg := fmt.Sprintf("host-01 sshd[%d]: Accepted publickey for deploy from 10.0.%d.%d port %d ssh2 req=%08d",
+				1000+i%3000, i%256, (i*7)%256, 1024+i%60000, i)
+			if i%1000 == 0 {
+				msg = fmt.Sprintf("host-01 kernel: oom-killer x=%d invoked", i)
+			}
+			batch = append(batch, store.Event{Timestamp: first + int64(i)*span/benchInsightsEvents, Message: msg})
+			if len(batch) == cap(batch) || i+streams >= benchInsightsEvents {
+				if _, err := ts.st.Put("bench", name, batch); err != nil {
+					b.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+		}
+	}
+	for _, bc := range []struct {
+		name, query string
+		rows        int
+		matched     float64
+	}{
+		{"stats_count_by_bin5m", "stats count(*) by bin(5m)", 120, benchInsightsEvents},
+		{"filter_like", "filter @message like /x/ | fields @timestamp, @message", 1000, 1000},
+		{"sort_limit", "fields @timestamp, @message | sort @timestamp desc | limit 20", 20, benchInsightsEvents},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				id := must(c.StartQuery(ctx, &cwl.StartQueryInput{LogGroupName: aws.String("bench"), QueryString: aws.String(bc.query),
+					StartTime: aws.Int64(first / 1000), EndTime: aws.Int64(ts.clock.Unix())}))(b).QueryId
+				for {
+					out := must(c.GetQueryResults(ctx, &cwl.GetQueryResultsInput{QueryId: id}))(b)
+					if out.Status == types.QueryStatusComplete {
+						if len(out.Results) != bc.rows || out.Statistics.RecordsMatched != bc.matched ||
+							out.Statistics.RecordsScanned != benchInsightsEvents {
+							b.Fatalf("%d rows, statistics %+v", len(out.Results), out.Statistics)
+						}
+						break
+					}
+					if out.Status != types.QueryStatusRunning && out.Status != types.QueryStatusScheduled {
+						b.Fatalf("query ended %s", out.Status)
+					}
+					time.Sleep(2 * time.Millisecond)
+				}
+			}
+			b.ReportMetric(float64(benchInsightsEvents)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*benchInsightsEvents), "cpu-ns/event")
+		})
 	}
 }
