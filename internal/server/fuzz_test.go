@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+
+	"github.com/logwarden/logwarden/internal/query"
 )
 
 // FuzzDecodePutLogEvents checks the hand-written PutLogEvents decoder against
@@ -105,6 +107,29 @@ func FuzzPlainRun(f *testing.F) {
 		}
 		if got := plainRun(b, i); got != want {
 			t.Fatalf("plainRun(%q, %d) = %d, want %d", b, i, got, want)
+		}
+	})
+}
+
+// FuzzPtr checks that @ptr values round-trip through decodePtr and that
+// any other text is refused without a panic.
+func FuzzPtr(f *testing.F) {
+	f.Add("000000000000:/app/web", "i-1@host", int64(1795665497480), uint64(13), "")
+	f.Add("", "", int64(-1), uint64(1), "not-a-pointer")
+	f.Add("a:b", "s", int64(0), uint64(1<<63), encodePtr(&query.Event{LogGroup: "x:y", LogStream: "z", Timestamp: 5, Ref: 7})+"A")
+	f.Fuzz(func(t *testing.T, logName, stream string, ts int64, seq uint64, other string) {
+		if seq > 0 {
+			p := encodePtr(&query.Event{LogGroup: logName, LogStream: stream, Timestamp: ts, Ref: seq})
+			l, s, gotTS, gotSeq, ok := decodePtr(p)
+			if !ok || l != logName || s != stream || gotTS != ts || gotSeq != seq {
+				t.Fatalf("decodePtr(encodePtr(%q %q %d %d)) = %q %q %d %d %v", logName, stream, ts, seq, l, s, gotTS, gotSeq, ok)
+			}
+		}
+		if l, s, gotTS, gotSeq, ok := decodePtr(other); ok {
+			again := encodePtr(&query.Event{LogGroup: l, LogStream: s, Timestamp: gotTS, Ref: gotSeq})
+			if l2, s2, ts2, seq2, ok := decodePtr(again); !ok || l2 != l || s2 != s || ts2 != gotTS || seq2 != gotSeq {
+				t.Fatalf("decodePtr accepted %q as %q %q %d %d, which does not round-trip", other, l, s, gotTS, gotSeq)
+			}
 		}
 	})
 }

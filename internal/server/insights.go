@@ -8,6 +8,8 @@ import (
 	"iter"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -598,4 +600,76 @@ func (s *Server) describeQueries(rc *reqCtx, in *describeQueriesIn) (any, *APIEr
 		out.Queries = append(out.Queries, o)
 	}
 	return out, nil
+}
+
+// decodePtr opens a @ptr made by encodePtr.
+func decodePtr(ptr string) (logName, stream string, ts int64, seq uint64, ok bool) {
+	p, ok := openToken(ptr, 'p')
+	if !ok {
+		return "", "", 0, 0, false
+	}
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(p)
+		if k <= 0 || n > uint64(len(p)-k) {
+			return "", false
+		}
+		s := string(p[k : k+int(n)])
+		p = p[k+int(n):]
+		return s, true
+	}
+	var ok1, ok2 bool
+	logName, ok1 = str()
+	stream, ok2 = str()
+	if !ok1 || !ok2 {
+		return "", "", 0, 0, false
+	}
+	ts, k := binary.Varint(p)
+	if k <= 0 {
+		return "", "", 0, 0, false
+	}
+	seq, k2 := binary.Uvarint(p[k:])
+	if k2 <= 0 || k+k2 != len(p) || seq == 0 {
+		return "", "", 0, 0, false
+	}
+	return logName, stream, ts, seq, true
+}
+
+// --- GetLogRecord ---
+
+type getLogRecordIn struct {
+	LogRecordPointer *string `json:"logRecordPointer"`
+	Unmask           *bool   `json:"unmask"`
+}
+
+func (in *getLogRecordIn) check(v *validation) {
+	v.str(in.LogRecordPointer, "logRecordPointer", true, 0, 0, nil)
+}
+
+type getLogRecordOut struct {
+	LogRecord map[string]string `json:"logRecord"`
+}
+
+// getLogRecord returns the event a query result's @ptr names.
+func (s *Server) getLogRecord(rc *reqCtx, in *getLogRecordIn) (any, *APIError) {
+	logName, stream, ts, seq, ok := decodePtr(*in.LogRecordPointer)
+	acct, group, found := strings.Cut(logName, ":")
+	if !ok || !found || acct != s.acct {
+		return nil, newErr(codeInvalidParameter, "The specified logRecordPointer is invalid.")
+	}
+	evs, err := s.st.Get(group, stream, store.GetQuery{Start: ts, End: ts + 1, Limit: 1,
+		After: &store.Position{Timestamp: ts, Seq: seq - 1}})
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if len(evs) == 0 || evs[0].Seq != seq {
+		return nil, newErr(codeResourceNotFound, "The specified log record does not exist.")
+	}
+	e := evs[0]
+	return getLogRecordOut{LogRecord: map[string]string{
+		"@timestamp":     strconv.FormatInt(e.Timestamp, 10),
+		"@ingestionTime": strconv.FormatInt(e.IngestionTime, 10),
+		"@message":       e.Message,
+		"@logStream":     stream,
+		"@log":           logName,
+	}}, nil
 }

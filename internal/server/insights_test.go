@@ -128,6 +128,19 @@ func TestSDKInsights(t *testing.T) {
 		if len(ptrs) != 2 {
 			t.Errorf("rows carry %d distinct @ptr values, want 2", len(ptrs))
 		}
+		// Each @ptr leads back to its event through GetLogRecord.
+		for _, row := range out.Results {
+			cell := map[string]string{}
+			for _, f := range row {
+				cell[aws.ToString(f.Field)] = aws.ToString(f.Value)
+			}
+			rec := must(c.GetLogRecord(ctx, &cwl.GetLogRecordInput{LogRecordPointer: aws.String(cell["@ptr"])}))(t).LogRecord
+			if rec["@message"] != cell["@message"] || rec["@logStream"] != cell["@logStream"] || rec["@log"] != cell["@log"] {
+				t.Errorf("GetLogRecord(%s) = %v, want the row %v", cell["@ptr"], rec, cell)
+			}
+		}
+		_, err := c.GetLogRecord(ctx, &cwl.GetLogRecordInput{LogRecordPointer: aws.String("not-a-pointer")})
+		wantAPIError[*types.InvalidParameterException](t, err, "The specified logRecordPointer is invalid.")
 		st := out.Statistics
 		var bytes float64
 		for _, msg := range []string{"INFO start", "ERROR disk full", `{"level":"ERROR","latency":40}`, "INFO ok", "INFO edge", "ERROR timeout"} {

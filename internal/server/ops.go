@@ -36,6 +36,7 @@ func init() {
 		"GetQueryResults":       handle((*Server).getQueryResults),
 		"StopQuery":             handle((*Server).stopQuery),
 		"DescribeQueries":       handle((*Server).describeQueries),
+		"GetLogRecord":          handle((*Server).getLogRecord),
 	}
 }
 
