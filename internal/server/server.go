@@ -18,6 +18,56 @@
 // tabs; blank lines and lines starting with # are ignored. Without an auth file
 // any signature is accepted, and Run refuses a non-loopback listen address
 // unless Options.InsecureListenAnywhere is set.
+//
+// # Operations
+//
+// Log groups: CreateLogGroup, DeleteLogGroup, DescribeLogGroups. Log streams:
+// CreateLogStream, DeleteLogStream, DescribeLogStreams. Events: PutLogEvents,
+// GetLogEvents, FilterLogEvents. Retention: PutRetentionPolicy,
+// DeleteRetentionPolicy. Tags: TagResource, UntagResource, ListTagsForResource
+// and the legacy TagLogGroup, UntagLogGroup, ListTagsLogGroup. Logs Insights:
+// StartQuery, GetQueryResults, StopQuery, DescribeQueries, and GetLogRecord for
+// a result row's @ptr. Any other target is answered UnknownOperationException.
+//
+// Each operation's input type has a check method that adds its shape failures
+// in AWS's wording; handle decodes and checks a body before the operation runs.
+//
+// # Logs Insights
+//
+// StartQuery parses the query (package query: fields, filter, stats with
+// count/count_distinct/sum/avg/min/max/pct/stddev/earliest/latest by fields and
+// bin(), sort, limit, parse, display, dedup) and runs it in a goroutine over
+// the events of up to 50 log groups (logGroupName, logGroupNames or
+// logGroupIdentifiers, names or ARNs) between startTime and endTime, epoch
+// seconds, both inclusive. The status goes Scheduled, Running, then Complete,
+// Failed, Cancelled (StopQuery) or Timeout (60 minutes). Events are read a page
+// at a time, stream by stream; a query keeps only its stats groups, or about
+// twice its row limit when it filters, sorts and limits, and fails beyond
+// 1,000,000 held records (dedup, a sort after a limit). At most 100 queries run
+// at once (LimitExceededException beyond). Results are lists of {field, value}
+// strings, @timestamp as "YYYY-MM-DD HH:MM:SS.mmm" UTC, non-aggregate rows with
+// an @ptr; statistics count the records scanned and matched and the message
+// bytes. Ended queries are kept 24 hours, at most the last 100; then
+// GetQueryResults says ResourceNotFoundException. A query that does not parse
+// gets MalformedQueryException with queryCompileError.location, the 0-based
+// character offsets of the offending token (end inclusive; the end of the query
+// is its last character).
+//
+// # Not done
+//
+// Metric and subscription filters, StartLiveTail, export tasks, resource
+// policies, query definitions, account and region partitioning. Insights: the
+// SQL and PPL languages; more than 10,000 result rows (a StartQuery limit up
+// to 100,000 is accepted and capped); partial results while a query runs (its
+// statistics do grow); the SOURCE command; unmasking; @ptr in a filter. Texts
+// that are guesses, not AWS's known wording: the logGroupIdentifier errors of
+// DescribeLogStreams, GetLogEvents and FilterLogEvents; the deletion-protection
+// ValidationException; UnknownOperationException's message; and for Insights
+// "Query does not exist.", "Query is not running.", "End time should not be
+// before start time.", "Exactly one of logGroupName, logGroupNames or
+// logGroupIdentifiers must be specified.", the concurrency limit message, the
+// MalformedQueryException texts and its offsets, "The specified
+// logRecordPointer is invalid." and "The specified log record does not exist.".
 package server
 
 import (
