@@ -326,8 +326,8 @@ var ErrTooManyRecords = errors.New("query holds too many records")
 // RunOptions tunes RunWith.
 type RunOptions struct {
 	// Limit is StartQuery's limit: the most rows returned when the query has
-	// no limit command of its own; 0 or more than MaxInsightsLimit means
-	// MaxInsightsLimit.
+	// no limit command (a limit command overrides it); 0 or more than
+	// MaxInsightsLimit means MaxInsightsLimit.
 	Limit int
 	// MaxHeld bounds the records a query holds at once: the stats groups, or
 	// the matching records when later commands need them all (dedup, a sort
@@ -356,8 +356,8 @@ func (q *Query) RunLimit(events iter.Seq[Event], limit int) ([][]Field, Stats) {
 // read even when the run fails.
 func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats, error) {
 	limit := o.Limit
-	if limit <= 0 || limit > MaxInsightsLimit {
-		limit = MaxInsightsLimit
+	if limit <= 0 || limit > MaxInsightsLimit || q.hasLimit() {
+		limit = MaxInsightsLimit // a limit command overrides StartQuery's
 	}
 	first := 0
 	for first < len(q.stages) && q.stages[first].streaming() {
@@ -431,6 +431,16 @@ func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats,
 		list = list[:limit]
 	}
 	return q.format(list, o.Pointer), st, nil
+}
+
+// hasLimit reports whether the query has a limit command.
+func (q *Query) hasLimit() bool {
+	for i := range q.stages {
+		if q.stages[i].kind == stLimit {
+			return true
+		}
+	}
+	return false
 }
 
 // pruneOrder returns the order and count of the rows worth keeping while

@@ -272,6 +272,16 @@ func TestInsights_Limits(t *testing.T) {
 	if len(rows) != 5000 {
 		t.Errorf("Run returned %d rows, want 5000", len(rows))
 	}
+	// A limit command overrides StartQuery's limit, larger or smaller.
+	for _, tc := range []struct{ cmd, start, want int }{{4, 2, 4}, {2, 4, 2}} {
+		q, err := ParseInsights("fields @message | limit " + strconv.Itoa(tc.cmd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, _ := q.RunLimit(slices.Values(evs), tc.start); len(rows) != tc.want {
+			t.Errorf("limit %d with RunLimit %d: %d rows, want %d", tc.cmd, tc.start, len(rows), tc.want)
+		}
+	}
 }
 
 func TestDuration_Floor(t *testing.T) {
@@ -395,8 +405,12 @@ func FuzzParseInsights(f *testing.F) {
 			return
 		}
 		rows, st := q.RunLimit(slices.Values(evs), 5)
-		if len(rows) > 5 {
-			t.Fatalf("%q returned %d rows over the limit 5", src, len(rows))
+		bound := 5
+		if q.hasLimit() {
+			bound = len(evs) // the query's own limit overrides 5; no more rows than events
+		}
+		if len(rows) > bound {
+			t.Fatalf("%q returned %d rows over the limit %d", src, len(rows), bound)
 		}
 		if st.RecordsScanned != float64(len(evs)) || st.RecordsMatched > st.RecordsScanned {
 			t.Fatalf("%q stats %+v", src, st)
