@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,11 +33,17 @@ import (
 // key order. A file named like a binary login file whose content is not one
 // is never shipped: the agent warns once and retries at every scan.
 //
-// Known limits: a wtmp that is rotated again within one poll of the
-// previous rotation (a file that sits at the path between two checks only)
-// is not seen; a lastlog or utmp entry rewritten with a time earlier than
-// the watermark, or a second change of one utmp slot within the same
-// second, is not shipped.
+// A wtmp rotated more than once between two checks leaves generations that
+// sat at the path between the checks only (wtmp.1 after the second
+// rotation): they are found among the rotated siblings in the same
+// directory (see missedGenerations) and read, oldest first, before the file
+// now at the path. A restart does the same for rotations while the agent
+// was stopped (see recoverRotatedBinary).
+//
+// Known limits: a generation compressed, or moved out of the directory,
+// before it was read is not shipped; a lastlog or utmp entry rewritten with
+// a time earlier than the watermark, or a second change of one utmp slot
+// within the same second, is not shipped.
 
 // binaryPrefixes are the base-name prefixes of binary login files.
 var binaryPrefixes = []string{"wtmp", "btmp", "utmp", "lastlog"}
@@ -91,10 +98,25 @@ type binFile struct {
 	size   int64
 	mtime  time.Time
 	readAt time.Time
-	// pending are the files found at the path, in order, since the open one
-	// was rotated away: each is opened as soon as it is seen, so that it is
-	// read next even if it is rotated away too while the old one drains.
-	pending []*os.File
+	// pending are the files to read after the open one, in order: those
+	// found at the path since it was rotated away, and generations that
+	// were rotated away between two checks. Each is opened (and counted
+	// busy) as soon as it is seen, so that it is read next even if it is
+	// rotated away too while the old one drains.
+	pending []pendingFile
+	// pathID is the file last seen at the path, and seenAt a time at which
+	// it was still there (taken before the stat that saw it): a file
+	// created at the path later has a modification time after seenAt.
+	pathID tail.ID
+	seenAt time.Time
+	// resumed: the open file continues at a checkpoint.
+	resumed bool
+}
+
+// pendingFile is a file queued to be read after the open one.
+type pendingFile struct {
+	f  *os.File
+	id tail.ID
 }
 
 // detectBinary confirms from the content that f (at path, size bytes) is a
@@ -113,12 +135,20 @@ func detectBinary(path string, f *os.File, size int64) (binlog.Format, error) {
 
 // openBinary is open for a binary login file: it positions the tailer at its
 // checkpoint (stream files: if device, inode and fingerprint match).
-func (t *tailer) openBinary() bool {
+func (t *tailer) openBinary() (opened bool) {
 	var f *os.File
 	var err error
-	if len(t.bin.pending) > 0 {
-		f = t.bin.pending[0]
+	queued := len(t.bin.pending) > 0
+	seen := time.Now()
+	if queued {
+		p := t.bin.pending[0]
 		t.bin.pending = t.bin.pending[1:]
+		f = p.f
+		defer func() {
+			if !opened {
+				t.a.busy(t.src.idx, p.id, -1) // counted when it was queued
+			}
+		}()
 	} else {
 		f, err = t.a.openFile(t.path)
 	}
@@ -134,17 +164,21 @@ func (t *tailer) openBinary() bool {
 	}
 	t.a.clearWarn(t.path)
 	t.f, t.id, t.fp = f, tail.FileID(fi), tail.Fingerprint{}
+	if !queued {
+		t.bin.pathID, t.bin.seenAt = t.id, seen
+	}
 	t.a.log.Debug("following binary login file", keyPath, t.path, "inode", t.id.Ino, "size", fi.Size())
 	t.bin.format = format
 	t.bin.snapshot = format == binlog.FormatLastlog || format == binlog.FormatUtmp
 	t.bin.size, t.bin.mtime = -1, time.Time{}
 	var start int64
+	t.bin.resumed = false
 	if e, ok := t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}); ok {
 		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
 		if t.bin.snapshot {
-			start = e.Offset
+			start, t.bin.resumed = e.Offset, true
 		} else if same, _ := fp.Matches(f); same && e.Offset <= fi.Size() {
-			start, t.fp = e.Offset, fp
+			start, t.fp, t.bin.resumed = e.Offset, fp, true
 		}
 	}
 	if start > 0 {
@@ -155,7 +189,9 @@ func (t *tailer) openBinary() bool {
 		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
 	})
 	t.bin.next = start
-	t.a.busy(t.src.idx, t.id, 1)
+	if !queued {
+		t.a.busy(t.src.idx, t.id, 1)
+	}
 	return true
 }
 
@@ -373,6 +409,7 @@ func (t *tailer) readSnapshot(rd *binlog.Reader) (int, error) {
 
 // checkBinary compares the path and the open binary file.
 func (t *tailer) checkBinary() fileState {
+	seen := time.Now()
 	fi, err := os.Stat(t.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -380,7 +417,11 @@ func (t *tailer) checkBinary() fileState {
 		}
 		return stateSame
 	}
-	if tail.FileID(fi) != t.id {
+	id := tail.FileID(fi)
+	if id == t.bin.pathID {
+		t.bin.seenAt = seen
+	}
+	if id != t.id {
 		return stateReplaced
 	}
 	if t.bin.snapshot {
@@ -398,6 +439,11 @@ func (t *tailer) checkBinary() fileState {
 	}
 	return stateSame
 }
+
+// binaryPollHook, set by tests only, is called instead of waiting for the
+// next poll of a binary tailer, with its path and whether it is draining a
+// rotated file: a test blocks in it to step the polls one by one.
+var binaryPollHook func(path string, draining bool)
 
 // runBinary is run for a binary login file.
 func (t *tailer) runBinary() {
@@ -419,9 +465,7 @@ func (t *tailer) runBinary() {
 			t.drainBinary()
 			if t.a.stopping.Load() {
 				t.f.Close()
-				for _, f := range t.bin.pending {
-					f.Close()
-				}
+				t.closePending()
 				return
 			}
 			t.retireFile(t.f, t.h, t.id, t.bin.next)
@@ -436,6 +480,7 @@ func (t *tailer) runBinary() {
 		n := t.readBinary()
 		if t.a.stopping.Load() {
 			t.f.Close()
+			t.closePending()
 			return
 		}
 		if n > 0 {
@@ -443,10 +488,15 @@ func (t *tailer) runBinary() {
 		}
 		if t.stopAtEOF.Load() {
 			t.retireFile(t.f, t.h, t.id, t.bin.next)
+			t.closePending()
 			if err := os.Remove(t.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				t.a.log.Warn("auto_removal: cannot delete file", keyPath, t.path, keyErr, err)
 			}
 			return
+		}
+		if binaryPollHook != nil {
+			binaryPollHook(t.path, false)
+			continue
 		}
 		d := t.a.opts.PollInterval
 		if t.watched {
@@ -474,6 +524,10 @@ func (t *tailer) drainBinary() {
 		} else if now.Sub(last) >= t.a.opts.RotateGrace {
 			return
 		}
+		if binaryPollHook != nil {
+			binaryPollHook(t.path, true)
+			continue
+		}
 		select {
 		case <-time.After(t.a.opts.PollInterval):
 		case <-t.wake:
@@ -482,36 +536,231 @@ func (t *tailer) drainBinary() {
 	}
 }
 
-// openNext queues the file now at the path if it is neither the open one
-// nor the last one queued (rotation creates a new file at the path).
+// closePending closes the queued files at shutdown: unread, they are found
+// again at the next start (see recoverRotatedBinary).
+func (t *tailer) closePending() {
+	for _, p := range t.bin.pending {
+		p.f.Close()
+		t.a.busy(t.src.idx, p.id, -1)
+	}
+	t.bin.pending = nil
+}
+
+// openNext queues the file now at the path when it is new there (rotation
+// created it), after the generations that sat at the path between the one
+// seen there before and it (see missedGenerations).
 func (t *tailer) openNext() {
+	seen := time.Now()
 	fi, err := os.Stat(t.path)
 	if err != nil {
 		return
 	}
-	last := t.id
-	if n := len(t.bin.pending); n > 0 {
-		if pfi, err := t.bin.pending[n-1].Stat(); err == nil {
-			last = tail.FileID(pfi)
-		}
-	}
-	if id := tail.FileID(fi); id == last || id == t.id {
+	id := tail.FileID(fi)
+	if id == t.bin.pathID || id == t.id || t.isPending(id) {
+		t.bin.pathID, t.bin.seenAt = id, seen
 		return
 	}
 	f, err := t.a.openFile(t.path)
 	if err != nil {
 		return
 	}
-	if ofi, err := f.Stat(); err != nil || tail.FileID(ofi) == t.id || tail.FileID(ofi) == last {
-		f.Close()
+	if ofi, err := f.Stat(); err != nil || tail.FileID(ofi) != id {
+		f.Close() // replaced again since the stat: the next poll sees the newer file
 		return
 	}
-	t.bin.pending = append(t.bin.pending, f)
+	t.bin.pending = append(t.bin.pending, t.missedGenerations(id)...)
+	t.a.busy(t.src.idx, id, 1)
+	t.bin.pending = append(t.bin.pending, pendingFile{f: f, id: id})
+	t.bin.pathID, t.bin.seenAt = id, seen
 }
 
-// recoverRotatedBinary reads, before the file now at t.path, the rest of a
-// wtmp/btmp file that was followed at this path and was rotated away
-// (renamed next to it) while the agent was down.
+func (t *tailer) isPending(id tail.ID) bool {
+	for _, p := range t.bin.pending {
+		if p.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// generation is a rotated sibling of a followed file: a file next to it
+// whose name is the followed name, a separator and a suffix (wtmp.1,
+// wtmp-20261126).
+type generation struct {
+	path string
+	fi   fs.FileInfo
+	id   tail.ID
+	// num is the number of logrotate's numbered names (wtmp.1 is the
+	// newest), -1 for other suffixes, which sort oldest first as text
+	// (dateext: wtmp-20261125 before wtmp-20261126).
+	num    int
+	suffix string
+}
+
+// rotationSeparators may join a followed name and its rotation suffix.
+const rotationSeparators = ".-_"
+
+// maxRotateDigits: a suffix of at most this many digits is logrotate's
+// rotation number (rotate 9999 at most); a longer one is a date or epoch
+// seconds (dateext), which grows with time.
+const maxRotateDigits = 4
+
+// rotatedSiblings lists the rotated generations next to path. Compressed
+// ones are left out: their records cannot be read in place.
+func rotatedSiblings(path string) []generation {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []generation
+	for _, de := range ents {
+		name := de.Name()
+		if len(name) < len(base)+2 || !strings.HasPrefix(name, base) || !strings.ContainsRune(rotationSeparators, rune(name[len(base)])) || !de.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if (tail.Exclude{}).Excluded(p) {
+			continue
+		}
+		fi, err := de.Info()
+		if err != nil {
+			continue
+		}
+		g := generation{path: p, fi: fi, id: tail.FileID(fi), num: -1, suffix: name[len(base)+1:]}
+		if n, err := strconv.Atoi(g.suffix); err == nil && n >= 0 && len(g.suffix) <= maxRotateDigits {
+			g.num = n
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// newer reports whether g is a later generation than h by their names;
+// names of two different schemes are not ordered.
+func (g generation) newer(h generation) bool {
+	switch {
+	case g.num >= 0 && h.num >= 0:
+		return g.num < h.num
+	case g.num < 0 && h.num < 0:
+		return g.suffix > h.suffix
+	}
+	return false
+}
+
+// sortGenerations orders gs oldest first: by name when all follow one
+// scheme, else by modification time.
+func sortGenerations(gs []generation) {
+	oneScheme := true
+	for _, g := range gs {
+		oneScheme = oneScheme && (g.num < 0) == (gs[0].num < 0)
+	}
+	sort.SliceStable(gs, func(i, j int) bool {
+		if oneScheme {
+			return gs[j].newer(gs[i])
+		}
+		return gs[i].fi.ModTime().Before(gs[j].fi.ModTime())
+	})
+}
+
+// missedGenerations opens, oldest first, the generations that were created
+// at the path after the file last seen there (t.bin.pathID) and before the
+// one there now (next), and were rotated away between two checks, so were
+// never seen at the path. When the last seen file is among the rotated
+// siblings (wtmp.2), they are the siblings newer by name (wtmp.1); when it
+// is not (deleted: rotate 1), the siblings modified since it was last seen
+// at the path.
+func (t *tailer) missedGenerations(next tail.ID) []pendingFile {
+	gens := rotatedSiblings(t.path)
+	known := map[tail.ID]bool{next: true, t.id: true, t.bin.pathID: true}
+	for _, p := range t.bin.pending {
+		known[p.id] = true
+	}
+	var anchor *generation
+	for i := range gens {
+		if gens[i].id == t.bin.pathID {
+			anchor = &gens[i]
+		}
+	}
+	since := t.bin.seenAt.Add(-mtimeResolution) // (why: mtimes may be coarser than the clock)
+	var missed []generation
+	for _, g := range gens {
+		switch {
+		case known[g.id]:
+		case anchor != nil:
+			if g.newer(*anchor) {
+				missed = append(missed, g)
+			}
+		case !g.fi.ModTime().Before(since):
+			missed = append(missed, g)
+		}
+	}
+	sortGenerations(missed)
+	var out []pendingFile
+	for _, g := range missed {
+		if f := t.claimGeneration(g); f != nil {
+			t.a.log.Info("binary login file was rotated more than once between two checks; reading the generation in between", keyPath, g.path)
+			out = append(out, pendingFile{f: f, id: g.id})
+		}
+	}
+	return out
+}
+
+// claimGeneration opens g for this tailer and counts it busy, unless it
+// changed since it was listed, a checkpoint of this source covers all of
+// it, or another tailer of the source has it open.
+func (t *tailer) claimGeneration(g generation) *os.File {
+	f, err := t.a.openFile(g.path)
+	if err != nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil || tail.FileID(fi) != g.id || t.shippedAll(f, fi) || !t.a.claim(t.src.idx, g.id) {
+		f.Close()
+		return nil
+	}
+	return f
+}
+
+// shippedAll reports whether a checkpoint of this source covers the whole
+// of f.
+func (t *tailer) shippedAll(f *os.File, fi fs.FileInfo) bool {
+	id := tail.FileID(fi)
+	e, ok := t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: id.Dev, Inode: id.Ino})
+	if !ok || e.Offset < fi.Size() {
+		return false
+	}
+	same, _ := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}.Matches(f)
+	return same
+}
+
+// claim counts id busy for source src unless it is already.
+func (a *Agent) claim(src int, id tail.ID) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := idKey{src, id}
+	if a.busyIDs[k] > 0 {
+		return false
+	}
+	a.busyIDs[k] = 1
+	return true
+}
+
+// recovery is a rotated file read at start before the file at the path.
+type recovery struct {
+	f   *os.File
+	e   checkpoint.Entry
+	gen *generation // nil: found outside the rotation names
+}
+
+// recoverRotatedBinary reads, before the file now at t.path, what was not
+// shipped of the wtmp/btmp files that were at this path while the agent
+// was stopped: the rest of each file it followed (found by device, inode
+// and fingerprint), and, when the file at the path is new, the generations
+// it never saw, found as missedGenerations does: newer by name than the
+// newest followed one among the rotated siblings, or, if none of those is
+// left, modified after the last checkpoint of one that is gone. Oldest
+// first.
 func (t *tailer) recoverRotatedBinary() {
 	t.a.mu.Lock()
 	k := startKey{t.src.key, t.path}
@@ -521,29 +770,111 @@ func (t *tailer) recoverRotatedBinary() {
 	if t.bin.snapshot {
 		return
 	}
+	gens := rotatedSiblings(t.path)
+	byID := map[tail.ID]*generation{}
+	for i := range gens {
+		byID[gens[i].id] = &gens[i]
+	}
+	known := map[tail.ID]bool{t.id: true}
+	var todo []recovery
+	var anchor *generation
+	var goneAt int64 // the last update of a checkpoint whose file is gone
 	for _, e := range entries {
-		if e.FingerprintLen == 0 || (e.Dev == t.id.Dev && e.Inode == t.id.Ino) {
+		id := tail.ID{Dev: e.Dev, Ino: e.Inode}
+		if e.FingerprintLen == 0 {
 			continue
 		}
-		id := tail.ID{Dev: e.Dev, Ino: e.Inode}
-		t.a.mu.Lock()
-		busy := t.a.busyIDs[idKey{t.src.idx, id}] > 0
-		t.a.mu.Unlock()
-		if busy {
+		if id == t.id {
+			if !t.bin.resumed { // the inode was reused: the file is gone
+				goneAt = max(goneAt, e.Updated)
+			}
 			continue
 		}
 		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
-		f := findByID(filepath.Dir(t.path), id, fp, e.Offset)
+		g := byID[id]
+		var f *os.File
+		if g != nil {
+			f = openMatching(g.path, id, fp)
+		} else {
+			f = findByID(filepath.Dir(t.path), id, fp, e.Offset)
+		}
 		if f == nil {
+			goneAt = max(goneAt, e.Updated)
 			continue
 		}
-		t.a.log.Info("reading the rest of a binary login file rotated while the agent was stopped", keyPath, f.Name(), keyOffset, e.Offset)
-		t.a.busy(t.src.idx, id, 1)
+		known[id] = true
+		if g != nil && (anchor == nil || g.newer(*anchor)) {
+			anchor = g
+		}
+		fi, err := f.Stat()
+		if err != nil || fi.Size() <= e.Offset || !t.a.claim(t.src.idx, id) {
+			f.Close()
+			continue
+		}
+		todo = append(todo, recovery{f: f, e: e, gen: g})
+	}
+	if !t.bin.resumed { // the file at the path is new: look for generations never seen
+		since := time.Unix(goneAt, 0).Add(-mtimeResolution)
+		for i := range gens {
+			g := &gens[i]
+			if known[g.id] || (anchor != nil && !g.newer(*anchor)) || (anchor == nil && (goneAt == 0 || g.fi.ModTime().Before(since))) {
+				continue
+			}
+			if f := t.claimGeneration(*g); f != nil {
+				todo = append(todo, recovery{f: f, e: checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: g.id.Dev, Inode: g.id.Ino}, gen: g})
+			}
+		}
+	}
+	sortRecoveries(todo)
+	for _, r := range todo {
+		id := tail.ID{Dev: r.e.Dev, Ino: r.e.Inode}
+		if t.a.stopping.Load() {
+			r.f.Close()
+			t.a.busy(t.src.idx, id, -1)
+			continue
+		}
+		t.a.log.Info("reading the rest of a binary login file rotated while the agent was stopped", keyPath, r.f.Name(), keyOffset, r.e.Offset)
 		curF, curH, curID, curFP, curNext := t.f, t.h, t.id, t.fp, t.bin.next
-		t.f, t.h, t.id, t.fp, t.bin.next = f, t.a.store.Track(e), id, fp, e.Offset
+		t.f, t.h, t.id, t.bin.next = r.f, t.a.store.Track(r.e), id, r.e.Offset
+		t.fp = tail.Fingerprint{Len: r.e.FingerprintLen, Hash: r.e.Fingerprint}
 		for t.readBinary() > 0 && !t.a.stopping.Load() {
 		}
 		t.retireFile(t.f, t.h, t.id, t.bin.next)
 		t.f, t.h, t.id, t.fp, t.bin.next = curF, curH, curID, curFP, curNext
 	}
+}
+
+// sortRecoveries orders rs oldest first: files found outside the rotation
+// names (their age is unknown) first, then the generations.
+func sortRecoveries(rs []recovery) {
+	var gens []generation
+	for _, r := range rs {
+		if r.gen != nil {
+			gens = append(gens, *r.gen)
+		}
+	}
+	sortGenerations(gens)
+	rank := map[tail.ID]int{}
+	for i, g := range gens {
+		rank[g.id] = i + 1
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		return rank[tail.ID{Dev: rs[i].e.Dev, Ino: rs[i].e.Inode}] < rank[tail.ID{Dev: rs[j].e.Dev, Ino: rs[j].e.Inode}]
+	})
+}
+
+// openMatching opens path if it is still the file id and starts with fp.
+func openMatching(path string, id tail.ID, fp tail.Fingerprint) *os.File {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err == nil && tail.FileID(fi) == id {
+		if same, _ := fp.Matches(f); same {
+			return f
+		}
+	}
+	f.Close()
+	return nil
 }

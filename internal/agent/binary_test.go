@@ -3,12 +3,15 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -621,5 +624,275 @@ func TestAgent_WtmpAarch64(t *testing.T) {
 		if !strings.Contains(m, `"layout":"aarch64"`) {
 			t.Fatalf("layout not aarch64: %s", m)
 		}
+	}
+}
+
+// stepper drives the polls of binary tailers through binaryPollHook: a
+// tailer parks where it would wait for its next poll until the test lets
+// it go, so a test knows that nothing is read while it changes files.
+type stepper struct {
+	t      *testing.T
+	parked chan bool // a tailer parked; true while it drains a rotated file
+	step   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+}
+
+// startStepped starts an agent whose binary tailers poll only when the
+// test steps them, and waits until the tailer of the one binary file first
+// parks (its file read).
+func startStepped(t *testing.T, opts Options) (*harness, *stepper) {
+	t.Helper()
+	s := &stepper{t: t, parked: make(chan bool), step: make(chan struct{}), done: make(chan struct{})}
+	binaryPollHook = func(_ string, draining bool) {
+		select {
+		case s.parked <- draining:
+		case <-s.done:
+			return
+		}
+		select {
+		case <-s.step:
+		case <-s.done:
+		}
+	}
+	t.Cleanup(func() { binaryPollHook = nil }) // after the agent stopped (cleanups run last first)
+	h := start(t, opts)
+	t.Cleanup(s.release)
+	s.park()
+	return h, s
+}
+
+// release lets every tailer run freely (before the agent stops).
+func (s *stepper) release() { s.once.Do(func() { close(s.done) }) }
+
+// park waits until a tailer parks and reports whether it is draining.
+func (s *stepper) park() bool {
+	s.t.Helper()
+	select {
+	case d := <-s.parked:
+		return d
+	case <-time.After(waitLong):
+		s.t.Fatal("timed out waiting for the binary tailer to poll")
+		return false
+	}
+}
+
+// poll lets the parked tailer run one poll and waits until it parks again.
+func (s *stepper) poll() bool {
+	s.t.Helper()
+	s.step <- struct{}{}
+	return s.park()
+}
+
+// settle polls until cond holds and the tailer is idle (not draining),
+// then a few polls more, so that anything shipped twice would be.
+func (s *stepper) settle(cond func() bool) {
+	s.t.Helper()
+	for i := 0; !cond(); i++ {
+		if i > maxSteps {
+			s.t.Fatalf("condition not met after %d polls", maxSteps)
+		}
+		s.poll()
+	}
+	for s.poll() {
+	}
+	for range 3 {
+		s.poll()
+	}
+}
+
+// maxSteps bounds the polls a stepped test runs (a handful per generation).
+const maxSteps = 200
+
+// stop releases the tailers and stops the agent.
+func (s *stepper) stop(h *harness) {
+	s.release()
+	h.stop()
+}
+
+// rotation renames the file at path aside as rotation number gen (from 0),
+// as logrotate would, and returns its new name.
+type rotation func(t *testing.T, path string, gen int) string
+
+// numbered is logrotate's default naming keeping keep rotated files: the
+// oldest is deleted, the others shift up (wtmp.1 -> wtmp.2), the file
+// becomes wtmp.1.
+func numbered(keep int) rotation {
+	return func(t *testing.T, path string, _ int) string {
+		t.Helper()
+		if err := os.Remove(fmt.Sprintf("%s.%d", path, keep)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for k := keep - 1; k >= 1; k-- {
+			if err := os.Rename(fmt.Sprintf("%s.%d", path, k), fmt.Sprintf("%s.%d", path, k+1)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Rename(path, path+".1"); err != nil {
+			t.Fatal(err)
+		}
+		return path + ".1"
+	}
+}
+
+// dateext is logrotate's dateext naming (wtmp-20261126), one day a rotation.
+func dateext(t *testing.T, path string, gen int) string {
+	t.Helper()
+	to := path + "-" + binBase.AddDate(0, 0, gen).Format("20060102")
+	if err := os.Rename(path, to); err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+var rotationCases = []struct {
+	name      string
+	rotate    rotation
+	rotations int
+	// deletes: the second rotation deletes the first generation.
+	deletes bool
+}{
+	{"numbered twice", numbered(10), 2, false},
+	{"numbered three times", numbered(10), 3, false},
+	{"rotate 1: the followed file is deleted", numbered(1), 2, true},
+	{"dateext twice", dateext, 2, false},
+}
+
+// rotateGenerations rotates the file at path rotations times, starting with
+// gen, as a host writing records in between: after each rotation one more
+// record goes into the renamed file (a writer that still had it open), then
+// three into the new file at path. It returns the next user number.
+func rotateGenerations(t *testing.T, path string, rotate rotation, gen, rotations, n int) int {
+	t.Helper()
+	for r := range rotations {
+		old := rotate(t, path, gen+r)
+		appendRecords(t, old, binlog.UserProcess, n, n+1)
+		appendRecords(t, path, binlog.UserProcess, n+1, n+4)
+		n += 4
+	}
+	return n
+}
+
+// writeHistory leaves two rotated generations of records no one followed
+// (users u900 up) next to path: they must never be shipped.
+func writeHistory(t *testing.T, path string, rotate rotation) {
+	t.Helper()
+	for g := range 2 {
+		appendRecords(t, path, binlog.UserProcess, 900+2*g, 902+2*g)
+		rotate(t, path, g)
+	}
+}
+
+// TestAgent_WtmpRotatedTwiceInOnePoll rotates a wtmp more than once while
+// its tailer waits for its next poll: the generations in between (wtmp.1
+// after the second rotation) sat at the path between two checks only.
+// Every record of every generation arrives exactly once, in order, and a
+// restart sends nothing again and goes on where it stopped.
+func TestAgent_WtmpRotatedTwiceInOnePoll(t *testing.T) {
+	for _, tc := range rotationCases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "wtmp")
+			state := t.TempDir()
+			writeHistory(t, path, tc.rotate)
+			appendRecords(t, path, binlog.UserProcess, 0, 3)
+			sink := newSink()
+			opts := testOptions(state, sink, testSource(path))
+			opts.RotateGrace = time.Nanosecond // a drained file is done at its first empty read
+			h, s := startStepped(t, opts)
+			if n := sink.count(); n != 3 {
+				t.Fatalf("%d events before the rotations, want 3", n)
+			}
+			n := rotateGenerations(t, path, tc.rotate, 2, tc.rotations, 3)
+			s.settle(func() bool { return sink.count() >= n })
+			s.stop(h)
+			assertExactly(t, users(t, sink, "wtmp"), userNames(0, n))
+
+			appendRecords(t, path, binlog.UserProcess, n, n+1)
+			sink2 := newSink()
+			h2, s2 := startStepped(t, testOptions(state, sink2, testSource(path)))
+			s2.settle(func() bool { return sink2.count() >= 1 })
+			s2.stop(h2)
+			assertExactly(t, users(t, sink2, "wtmp"), userNames(n, n+1))
+		})
+	}
+}
+
+// TestAgent_WtmpRotatedTwiceWhileStopped: the generations a stopped agent
+// never saw are read at the next start, after the rest of the file it
+// followed and before the file now at the path.
+func TestAgent_WtmpRotatedTwiceWhileStopped(t *testing.T) {
+	for _, tc := range rotationCases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "wtmp")
+			state := t.TempDir()
+			writeHistory(t, path, tc.rotate)
+			appendRecords(t, path, binlog.UserProcess, 0, 3)
+			sink := newSink()
+			h, s := startStepped(t, testOptions(state, sink, testSource(path)))
+			s.stop(h)
+			assertExactly(t, users(t, sink, "wtmp"), userNames(0, 3))
+
+			appendRecords(t, path, binlog.UserProcess, 3, 4)
+			n := rotateGenerations(t, path, tc.rotate, 2, tc.rotations, 4)
+			sink2 := newSink()
+			h2, s2 := startStepped(t, testOptions(state, sink2, testSource(path)))
+			want := userNames(3, n)
+			if tc.deletes {
+				want = userNames(5, n) // u3 and u4 went with the deleted file
+			}
+			s2.settle(func() bool { return sink2.count() >= len(want) })
+			s2.stop(h2)
+			assertExactly(t, users(t, sink2, "wtmp"), want)
+		})
+	}
+}
+
+// TestAgent_WtmpLogrotateTwiceInOnePoll runs the real logrotate twice while
+// the tailer waits for its next poll, with records logged after each run
+// (as updwtmp does: into the file logrotate created).
+func TestAgent_WtmpLogrotateTwiceInOnePoll(t *testing.T) {
+	lr := testutil.Peer(t, "logrotate", "apt-get install logrotate")
+	for _, keep := range []int{10, 1} {
+		t.Run(fmt.Sprintf("rotate %d", keep), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "wtmp")
+			conf := filepath.Join(dir, "logrotate.conf")
+			if err := os.WriteFile(conf, fmt.Appendf(nil, "%s {\n  missingok\n  create 0664\n  rotate %d\n  nocompress\n}\n", path, keep), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			logrotate := func() {
+				t.Helper()
+				if out, err := exec.Command(lr, "-f", "-s", filepath.Join(dir, "status"), conf).CombinedOutput(); err != nil {
+					t.Fatalf("logrotate: %v\n%s", err, out)
+				}
+			}
+			state := t.TempDir()
+			appendRecords(t, path, binlog.UserProcess, 0, 3)
+			sink := newSink()
+			opts := testOptions(state, sink, testSource(path))
+			opts.RotateGrace = time.Nanosecond
+			h, s := startStepped(t, opts)
+			logrotate()
+			appendRecords(t, path, binlog.UserProcess, 3, 6)
+			logrotate()
+			appendRecords(t, path, binlog.UserProcess, 6, 8)
+			if _, err := os.Stat(path + ".1"); err != nil {
+				t.Fatalf("logrotate left no wtmp.1: %v", err)
+			}
+			s.settle(func() bool { return sink.count() >= 8 })
+			s.stop(h)
+			assertExactly(t, users(t, sink, "wtmp"), userNames(0, 8))
+
+			// and once more while the agent is stopped
+			logrotate()
+			appendRecords(t, path, binlog.UserProcess, 8, 10)
+			logrotate()
+			appendRecords(t, path, binlog.UserProcess, 10, 11)
+			sink2 := newSink()
+			h2, s2 := startStepped(t, testOptions(state, sink2, testSource(path)))
+			s2.settle(func() bool { return sink2.count() >= 3 })
+			s2.stop(h2)
+			assertExactly(t, users(t, sink2, "wtmp"), userNames(8, 11))
+		})
 	}
 }
