@@ -568,7 +568,9 @@ func (t *tailer) openNext() {
 		f.Close() // replaced again since the stat: the next poll sees the newer file
 		return
 	}
-	t.bin.pending = append(t.bin.pending, t.missedGenerations(id)...)
+	if !t.bin.snapshot { // (lastlog and utmp are rewritten in place, not rotated)
+		t.bin.pending = append(t.bin.pending, t.missedGenerations(id)...)
+	}
 	t.a.busy(t.src.idx, id, 1)
 	t.bin.pending = append(t.bin.pending, pendingFile{f: f, id: id})
 	t.bin.pathID, t.bin.seenAt = id, seen
