@@ -377,3 +377,26 @@ func TestMalformedQueryLocation(t *testing.T) {
 		}
 	}
 }
+
+// TestInsightsClose checks that Close ends the running queries and refuses
+// new ones.
+func TestInsightsClose(t *testing.T) {
+	ts := startServer(t, Options{})
+	ts.srv.queries.gate = make(chan struct{}) // never opened
+	c := ts.client()
+	ctx := context.Background()
+	putInsightsFixture(t, c, insightsBase(*ts.clock))
+	in := &cwl.StartQueryInput{LogGroupName: aws.String("/app/web"), StartTime: aws.Int64(0),
+		EndTime: aws.Int64(ts.clock.Unix()), QueryString: aws.String("fields @message")}
+	id := aws.ToString(must(c.StartQuery(ctx, in))(t).QueryId)
+	waitQuery(t, c, id, types.QueryStatusRunning)
+	ts.srv.Close() // returns once the query's goroutine is gone
+	if n := ts.srv.queries.runningNow(); n != 0 {
+		t.Fatalf("%d queries still running after Close", n)
+	}
+	if out := must(c.GetQueryResults(ctx, &cwl.GetQueryResultsInput{QueryId: aws.String(id)}))(t); out.Status != types.QueryStatusCancelled {
+		t.Errorf("status after Close %s, want Cancelled", out.Status)
+	}
+	_, err := c.StartQuery(ctx, in)
+	wantAPIError[*types.ServiceUnavailableException](t, err, "The server is shutting down.")
+}
