@@ -1,33 +1,20 @@
 package cloudwatch
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-)
 
-// cpuTime is this process's user+system CPU time. The machine is shared, so
-// benchmarks report CPU per event beside wall-clock figures.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/logwarden/logwarden/internal/testutil"
+)
 
 // reportCPU adds cpu-ns/event and MiB/cpu-s (message bytes) metrics.
 func reportCPU(b *testing.B, start time.Duration, events int, bytes int64) {
-	cpu := cpuTime() - start
+	cpu := testutil.CPUTime() - start
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(events), "cpu-ns/event")
 	b.ReportMetric(float64(bytes)/(1<<20)/cpu.Seconds(), "MiB/cpu-s")
 }
@@ -66,66 +53,16 @@ func benchBatch() []Event {
 	return evs
 }
 
-// nullHandler accepts any request and answers {} after reading the body.
-func nullHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		io.WriteString(w, "{}")
-	})
-}
-
-// nullServerEnv makes the test binary act as the null server (see
-// TestHelperNullServer), so that benchmarks count only the client's CPU.
-const nullServerEnv = "LOGWARDEN_TEST_NULL_SERVER"
-
-// TestHelperNullServer is not a test: run by nullServer in a child process,
-// it serves nullHandler on 127.0.0.1 until its stdin closes.
-func TestHelperNullServer(t *testing.T) {
-	if os.Getenv(nullServerEnv) != "1" {
-		t.Skip("helper process for benchmarks")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Printf("ADDR %s\n", l.Addr())
-	go http.Serve(l, nullHandler())
-	io.Copy(io.Discard, os.Stdin)
-}
-
-// nullServer starts the null server in a child process and returns its URL.
-func nullServer(b testing.TB) string {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperNullServer$")
-	cmd.Env = append(os.Environ(), nullServerEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "ADDR ") {
-		b.Fatalf("null server: %q %v", line, err)
-	}
-	return "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
-}
+// TestHelperNullServer is not a test: it is the null server of
+// testutil.NullCWLServer, run in a child process.
+func TestHelperNullServer(t *testing.T) { testutil.ServeNullCWL(t) }
 
 // BenchmarkPutLogEvents compares the SDK's own serializer with the
 // hand-written body (signed as for AWS), with gzip, and unsigned as for a
 // loopback endpoint, into a null server in another process. One op is one
 // batch of 7,000 121-byte lines; cpu-ns/event counts this process only.
 func BenchmarkPutLogEvents(b *testing.B) {
-	url := nullServer(b)
+	url := testutil.NullCWLServer(b)
 	evs := benchBatch()
 	for _, tc := range []struct {
 		name     string
@@ -150,7 +87,7 @@ func BenchmarkPutLogEvents(b *testing.B) {
 			ctx := context.Background()
 			b.SetBytes(int64(len(evs) * benchLineLen))
 			b.ReportAllocs()
-			start := cpuTime()
+			start := testutil.CPUTime()
 			for b.Loop() {
 				var err error
 				if tc.sdk {
@@ -174,7 +111,7 @@ func BenchmarkAppendPutLogEventsBody(b *testing.B) {
 	b.SetBytes(int64(len(evs) * benchLineLen))
 	b.ReportAllocs()
 	var buf []byte
-	start := cpuTime()
+	start := testutil.CPUTime()
 	for b.Loop() {
 		buf = AppendPutLogEventsBody(buf[:0], "/g", "s", evs)
 	}
@@ -188,7 +125,7 @@ func BenchmarkGzipPutLogEventsBody(b *testing.B) {
 	evs := benchBatch()
 	b.SetBytes(int64(len(evs) * benchLineLen))
 	b.ReportAllocs()
-	start := cpuTime()
+	start := testutil.CPUTime()
 	var n int
 	for b.Loop() {
 		body, err := AppendGzipPutLogEventsBody(nil, "/g", "s", evs)

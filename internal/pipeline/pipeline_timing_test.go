@@ -1,22 +1,16 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/logwarden/logwarden/internal/cloudwatch"
+	"github.com/logwarden/logwarden/internal/testutil"
 )
 
 // nullClient accepts every batch at once.
@@ -57,7 +51,7 @@ func BenchmarkPipeline(b *testing.B) {
 			batch := make([]Event, 64)
 			b.SetBytes(int64(len(benchLine)))
 			b.ReportAllocs()
-			start := cpuTime()
+			start := testutil.CPUTime()
 			b.ResetTimer()
 			switch mode {
 			case "Put":
@@ -85,7 +79,7 @@ func BenchmarkPipeline(b *testing.B) {
 				b.Fatalf("last ack %d, want %d", acker.last, b.N)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/event")
+			b.ReportMetric(float64((testutil.CPUTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/event")
 			_ = p.Close(ctx)
 		})
 	}
@@ -112,66 +106,16 @@ func BenchmarkPipeline_Destinations(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// cpuTime is this process's user+system CPU time; the machine is shared, so
-// the end-to-end benchmark reports CPU per event beside wall-clock figures.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-const nullServerEnv = "LOGWARDEN_TEST_NULL_SERVER"
-
-// TestHelperNullServer is not a test: run by nullServer in a child process,
-// it answers every request with {} until its stdin closes.
-func TestHelperNullServer(t *testing.T) {
-	if os.Getenv(nullServerEnv) != "1" {
-		t.Skip("helper process for benchmarks")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Printf("ADDR %s\n", l.Addr())
-	go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		io.WriteString(w, "{}")
-	}))
-	io.Copy(io.Discard, os.Stdin)
-}
-
-func nullServer(b testing.TB) string {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperNullServer$")
-	cmd.Env = append(os.Environ(), nullServerEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "ADDR ") {
-		b.Fatalf("null server: %q %v", line, err)
-	}
-	return "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
-}
+// TestHelperNullServer is not a test: it is the null server of
+// testutil.NullCWLServer, run in a child process.
+func TestHelperNullServer(t *testing.T) { testutil.ServeNullCWL(t) }
 
 // BenchmarkPipelineCloudWatch is the shipping half end to end: Put into the
 // pipeline, batching, the real cloudwatch client (serialization, SigV4,
 // HTTP) into a null server in another process. cpu-ns/event and MiB/cpu-s
 // count this process only.
 func BenchmarkPipelineCloudWatch(b *testing.B) {
-	url := nullServer(b)
+	url := testutil.NullCWLServer(b)
 	b.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, tc := range []struct {
 		name   string
@@ -198,7 +142,7 @@ func BenchmarkPipelineCloudWatch(b *testing.B) {
 			ts := time.Now().UnixMilli()
 			b.SetBytes(int64(len(benchLine)))
 			b.ReportAllocs()
-			start := cpuTime()
+			start := testutil.CPUTime()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if err := p.Put(ctx, dst, Event{Timestamp: ts, Message: lines[i%len(lines)], Acker: acker, Offset: int64(i + 1)}); err != nil {
@@ -209,7 +153,7 @@ func BenchmarkPipelineCloudWatch(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StopTimer()
-			cpu := cpuTime() - start
+			cpu := testutil.CPUTime() - start
 			if acker.last != int64(b.N) {
 				b.Fatalf("last ack %d, want %d", acker.last, b.N)
 			}
