@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,4 +107,24 @@ func mustCompile(tb testing.TB, p string) *Filter {
 		tb.Fatalf("CompileFilter(%q): %v", p, err)
 	}
 	return f
+}
+
+// FuzzMessageFields checks that field discovery never panics and that every
+// field it reports is one a query reads from that message.
+func FuzzMessageFields(f *testing.F) {
+	for _, m := range []string{jsonCloudTrail, jsonOther, `{"a":[1,{"b":"x"}],"c":{"d":null}}`, `{"a":`, "plain", `{"a.b":1,"a":{"b":2}}`, `{"":1}`} {
+		f.Add(m)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		fields := MessageFields(msg, 50)
+		if len(fields) > 50 || !slices.IsSorted(fields) || len(slices.Compact(slices.Clone(fields))) != len(fields) {
+			t.Fatalf("MessageFields(%q) = %q: not a sorted set of at most 50", msg, fields)
+		}
+		r := &record{ev: &Event{Message: msg}}
+		for _, name := range fields {
+			if r.jsonField(name).k == kNull {
+				t.Fatalf("MessageFields(%q) reports %q, which a query does not find", msg, name)
+			}
+		}
+	})
 }

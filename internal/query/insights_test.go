@@ -597,3 +597,41 @@ func TestInsights_PruneMatchesFullSort(t *testing.T) {
 		}
 	}
 }
+
+func TestMessageFields(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		max  int
+		want string
+	}{
+		{`{"level":"ERROR","req":{"status":500,"path":"/b"},"latency":340,"tags":["db","slow"],"e":{},"n":null}`, 0,
+			"latency level n req.path req.status tags.0 tags.1"},
+		{`  {"a":[{"b":1},[2]]}`, 0, "a.0.b a.1.0"},
+		{`{"a":1,"b":2,"c":3}`, 2, "a b"}, // which two depends on map order; checked by count below
+		{`[1,2]`, 0, ""},
+		{`ERROR disk full`, 0, ""},
+		{`{"a":`, 0, ""},
+	} {
+		got := MessageFields(tc.msg, tc.max)
+		if tc.max > 0 {
+			if len(got) != tc.max {
+				t.Errorf("MessageFields(%q, %d) = %v, want %d names", tc.msg, tc.max, got, tc.max)
+			}
+			continue
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("MessageFields(%q) = %v, want %s", tc.msg, got, tc.want)
+		}
+	}
+	// Every discovered field is one a query can read.
+	msg := `{"level":"ERROR","req":{"status":500},"tags":["db","slow"]}`
+	for _, f := range MessageFields(msg, 0) {
+		q, err := ParseInsights("fields `" + f + "` as v | filter ispresent(v)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, _ := q.Run(slices.Values([]Event{{Message: msg}})); len(rows) != 1 {
+			t.Errorf("field %s is discovered but a query does not find it", f)
+		}
+	}
+}
