@@ -390,8 +390,61 @@ func TestIsLogWipe(t *testing.T) {
 // TestRecSize guards the per-event memory: a month of a busy host holds
 // millions of recs.
 func TestRecSize(t *testing.T) {
-	if got := unsafe.Sizeof(rec{}); got > 40 {
-		t.Fatalf("rec is %d bytes, want at most 40", got)
+	if got := unsafe.Sizeof(rec{}); got > 32 {
+		t.Fatalf("rec is %d bytes, want at most 32", got)
+	}
+}
+
+// TestRec_VK checks that v, kind and flags survive packing into rec.vk,
+// at their limits too.
+func TestRec_VK(t *testing.T) {
+	tests := []struct {
+		v  int32
+		k  kind
+		fl uint8
+	}{
+		{0, kOther, 0},
+		{4194303, kLoginOK, fSecondary | fConsole}, // PID_MAX_LIMIT-1
+		{maxV, kLogout, fSecondary | fInvalid | fConsole | fWidePos},
+		{12345, kLoginFail, fInvalid},
+	}
+	if kLogout >= 1<<kindBits {
+		t.Fatalf("%d kinds do not fit in %d bits", kLogout+1, kindBits)
+	}
+	for _, tc := range tests {
+		x := rec{vk: mkVK(tc.v, tc.k, tc.fl)}
+		if x.v() != tc.v || x.kind() != tc.k || x.flags() != tc.fl {
+			t.Errorf("mkVK(%d, %d, %b): v=%d kind=%d flags=%b", tc.v, tc.k, tc.fl, x.v(), x.kind(), x.flags())
+		}
+	}
+}
+
+// TestEngine_Origins checks that records keep their input and host through
+// the shared origin index, and that a pid too large to pack is dropped.
+func TestEngine_Origins(t *testing.T) {
+	e := New(policy.Default(), pStart, pEnd)
+	defer e.Release()
+	at := pStart.Add(time.Hour)
+	add := func(src, host string, pid int) {
+		e.Add(&parse.Record{Source: src, Host: host, Time: at, Kind: parse.KindSSHAccepted, User: "alice", SrcIP: "192.0.2.1", PID: pid, Line: 1})
+	}
+	add("var/log/secure", "web01", 100)
+	add("var/log/secure", "web02", 1<<vBits)
+	add("var/log/messages", "web01", 200)
+	add("var/log/secure", "web01", 300)
+	e.gather()
+	want := []struct {
+		src, host string
+		pid       int32
+	}{{"var/log/secure", "web01", 100}, {"var/log/secure", "web02", 0}, {"var/log/messages", "web01", 200}, {"var/log/secure", "web01", 300}}
+	if len(e.evs) != len(want) || len(e.orgs) != 3 {
+		t.Fatalf("%d records, %d origins; want %d, 3", len(e.evs), len(e.orgs), len(want))
+	}
+	for i, w := range want {
+		x := e.evs[i]
+		if src, host := e.files[e.srcOf(x)], e.strs[e.hostOf(x)]; src != w.src || host != w.host || pidOf(x) != w.pid {
+			t.Errorf("record %d: %s %s pid %d, want %s %s pid %d", i, src, host, pidOf(x), w.src, w.host, w.pid)
+		}
 	}
 }
 
@@ -417,10 +470,11 @@ func TestPosPacking(t *testing.T) {
 		if p, ok := packPos(tc.line, tc.off); ok {
 			x.pos = p
 		} else {
-			x.pos, x.flags = uint64(len(e.wide)), fWidePos
+			x.pos = uint64(len(e.wide))
+			x.setFlag(fWidePos)
 			e.wide = append(e.wide, wherePos{tc.line, tc.off})
 		}
-		if got := x.flags&fWidePos == 0; got != tc.packed {
+		if got := x.flags()&fWidePos == 0; got != tc.packed {
 			t.Errorf("packPos(%d, %d): packed=%v, want %v", tc.line, tc.off, got, tc.packed)
 		}
 		if l, o := e.posOf(x); l != tc.line || o != tc.off {

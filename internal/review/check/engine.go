@@ -73,7 +73,7 @@ type wherePos struct{ line, off int64 }
 
 // posOf returns the line and byte offset of x.
 func (e *Engine) posOf(x rec) (line, off int64) {
-	if x.flags&fWidePos != 0 {
+	if x.flags()&fWidePos != 0 {
 		w := e.wide[x.pos]
 		return w.line, w.off
 	}
@@ -81,21 +81,47 @@ func (e *Engine) posOf(x rec) (line, off int64) {
 }
 
 // rec is one interned record. String fields are indexes into Engine.strs.
-// It is kept to 40 bytes (millions are held for a month of a busy host): the
-// per-kind strings (command, group, detail, target, tty, program) of the rare
-// kinds that have them live in Engine.ext, and v holds either the index into
-// ext (hasExt kinds) or the process id (logins and session closes, R17).
+// It is kept to 32 bytes (millions are held for a month of a busy host): the
+// input and host are one index into Engine.orgs (a file rarely holds more
+// than one host), the per-kind strings (command, group, detail, target, tty,
+// program) of the rare kinds that have them live in Engine.ext, and vk packs
+// flags, kind and v, which is either the index into ext (hasExt kinds) or the
+// process id (logins and session closes, R17).
 type rec struct {
-	t     int64  // unix nanoseconds
-	pos   uint64 // line and byte offset, packed (see packPos)
-	src   uint32
-	host  uint32
-	user  uint32
-	ip    uint32
-	v     int32 // pid, or index into Engine.ext when hasExt(kind)
-	kind  kind
-	flags uint8
+	t    int64  // unix nanoseconds
+	pos  uint64 // line and byte offset, packed (see packPos)
+	org  uint32 // index into Engine.orgs: input file and host
+	user uint32
+	ip   uint32
+	vk   uint32 // v<<(kindBits+flagBits) | kind<<flagBits | flags
 }
+
+// Bits of rec.vk. Linux pids are below 1<<22 (PID_MAX_LIMIT); a larger pid
+// is dropped (the record then has none), and records needing an ext entry
+// beyond maxV are not kept (counted in Engine.overflow, reported by R10).
+const (
+	flagBits = 4
+	kindBits = 5
+	vBits    = 32 - kindBits - flagBits
+	maxV     = 1<<vBits - 1
+)
+
+// mkVK packs v (0 <= v <= maxV), kind k and flags fl into rec.vk.
+func mkVK(v int32, k kind, fl uint8) uint32 {
+	return uint32(v)<<(kindBits+flagBits) | uint32(k)<<flagBits | uint32(fl)
+}
+
+func (x rec) kind() kind       { return kind(x.vk >> flagBits & (1<<kindBits - 1)) }
+func (x rec) flags() uint8     { return uint8(x.vk & (1<<flagBits - 1)) }
+func (x rec) v() int32         { return int32(x.vk >> (kindBits + flagBits)) }
+func (x *rec) setFlag(f uint8) { x.vk |= uint32(f) }
+
+// origin is an input file and a host, both as indexes.
+type origin struct{ src, host uint32 }
+
+// srcOf and hostOf return the input file index and the host string id of x.
+func (e *Engine) srcOf(x rec) uint32  { return e.orgs[x.org].src }
+func (e *Engine) hostOf(x rec) uint32 { return e.orgs[x.org].host }
 
 // recExt holds the per-kind strings of a record (see rec).
 type recExt struct {
@@ -116,19 +142,22 @@ func hasExt(k kind) bool {
 
 // extOf returns the per-kind strings of x (zero when it has none).
 func (e *Engine) extOf(x rec) recExt {
-	if hasExt(x.kind) {
-		return e.ext[x.v]
+	if hasExt(x.kind()) {
+		return e.ext[x.v()]
 	}
 	return recExt{}
 }
 
 // pidOf returns the process id of a login or session-close record (0 otherwise).
 func pidOf(x rec) int32 {
-	if hasExt(x.kind) {
+	if hasExt(x.kind()) {
 		return 0
 	}
-	return x.v
+	return x.v()
 }
+
+// maxEvents bounds the event table: the rules index it with int32.
+const maxEvents = 1<<31 - 1
 
 // Engine collects records and judges them against a policy for one period.
 type Engine struct {
@@ -161,6 +190,14 @@ type Engine struct {
 	evsOnHeap bool
 	ext       []recExt
 	wide      []wherePos // positions too large to pack into rec.pos
+	// orgs are the (input, host) pairs records come from; orgIdx finds
+	// them, lastOrg caches the previous one.
+	orgs    []origin
+	orgIdx  map[origin]uint32
+	lastOrg origin
+	lastOi  uint32
+	// overflow counts the records not kept because the table or ext was full.
+	overflow int64
 
 	// cron commands seen (all) and total records by parse kind.
 	cronCmds  int
@@ -269,6 +306,7 @@ func New(p *policy.Policy, start, end time.Time) *Engine {
 		strs:      []string{""},
 		fileIdx:   map[string]uint32{},
 		streamIdx: map[string]*srcState{},
+		orgIdx:    map[origin]uint32{},
 		kindCount: map[parse.Kind]int64{},
 		lastlog:   map[string]time.Time{},
 		hosts:     map[string]bool{},
@@ -414,21 +452,26 @@ func (e *Engine) Add(r *parse.Record) {
 	if r.Host != e.hostStr || e.hostID == 0 {
 		e.hostID, e.hostStr = e.intern(r.Host), e.strs[e.intern(r.Host)]
 	}
+	if hasExt(k) && len(e.ext) > maxV {
+		e.overflow++
+		return
+	}
+	pid := int32(0)
+	if r.PID > 0 && r.PID <= maxV {
+		pid = int32(r.PID)
+	}
 	x := rec{
-		t:     r.Time.UnixNano(),
-		src:   fi,
-		host:  e.hostID,
-		user:  e.intern(r.User),
-		ip:    e.intern(r.SrcIP),
-		v:     int32(r.PID),
-		kind:  k,
-		flags: flags,
+		t:    r.Time.UnixNano(),
+		org:  e.origin(fi, e.hostID),
+		user: e.intern(r.User),
+		ip:   e.intern(r.SrcIP),
+		vk:   mkVK(pid, k, flags),
 	}
 	if p, ok := packPos(r.Line, r.Offset); ok {
 		x.pos = p
 	} else {
 		x.pos = uint64(len(e.wide))
-		x.flags |= fWidePos
+		x.setFlag(fWidePos)
 		e.wide = append(e.wide, wherePos{r.Line, r.Offset})
 	}
 	if hasExt(k) {
@@ -457,7 +500,7 @@ func (e *Engine) Add(r *parse.Record) {
 		case kLogout:
 			xe.aux = e.intern(r.TTY)
 		}
-		x.v = int32(len(e.ext))
+		x.vk = mkVK(int32(len(e.ext)), k, x.flags())
 		e.ext = append(e.ext, xe)
 	}
 	e.push(x)
@@ -470,9 +513,33 @@ func (e *Engine) Add(r *parse.Record) {
 	}
 }
 
+// origin returns the index of the (input, host) pair, registering it.
+func (e *Engine) origin(src, host uint32) uint32 {
+	o := origin{src, host}
+	if o == e.lastOrg && len(e.orgs) > 0 {
+		return e.lastOi
+	}
+	i, ok := e.orgIdx[o]
+	if !ok {
+		i = uint32(len(e.orgs))
+		e.orgs = append(e.orgs, o)
+		e.orgIdx[o] = i
+	}
+	e.lastOrg, e.lastOi = o, i
+	return i
+}
+
 // push appends x to the event table: to the mapped table while records are
 // being added, to evs (on the Go heap) if records come after judging.
 func (e *Engine) push(x rec) {
+	n := e.tab.n
+	if e.gathered {
+		n = len(e.evs)
+	}
+	if n >= maxEvents {
+		e.overflow++
+		return
+	}
 	if !e.gathered {
 		e.tab.push(x)
 		return
@@ -615,7 +682,7 @@ func (e *Engine) Results() []Result {
 		if c := cmp.Compare(a.t, b.t); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(e.files[a.src], e.files[b.src]); c != 0 {
+		if c := cmp.Compare(e.files[e.srcOf(a)], e.files[e.srcOf(b)]); c != 0 {
 			return c
 		}
 		la, _ := e.posOf(a)
@@ -663,7 +730,7 @@ func (e *Engine) dedup() {
 	}
 	anySecondary := false
 	for _, x := range e.evs {
-		if x.flags&fSecondary != 0 {
+		if x.flags()&fSecondary != 0 {
 			anySecondary = true
 			break
 		}
@@ -674,22 +741,22 @@ func (e *Engine) dedup() {
 	primary := map[key]bool{}
 	hasText := map[kind]bool{}
 	for _, x := range e.evs {
-		if x.flags&fSecondary != 0 {
+		if x.flags()&fSecondary != 0 {
 			continue
 		}
-		hasText[x.kind] = true
-		primary[key{x.t / int64(time.Second), x.kind, 0, x.ip, x.user}] = true
+		hasText[x.kind()] = true
+		primary[key{x.t / int64(time.Second), x.kind(), 0, x.ip, x.user}] = true
 	}
 	out := e.evs[:0]
 	for _, x := range e.evs {
-		if x.flags&fSecondary != 0 && x.flags&fConsole == 0 && hasText[x.kind] {
+		if x.flags()&fSecondary != 0 && x.flags()&fConsole == 0 && hasText[x.kind()] {
 			sec := x.t / int64(time.Second)
 			dup := false
 			// wtmp/btmp are written within a couple of seconds of the sshd line.
 			for d := int64(-2); d <= 2 && !dup; d++ {
-				dup = primary[key{sec + d, x.kind, 0, x.ip, x.user}]
+				dup = primary[key{sec + d, x.kind(), 0, x.ip, x.user}]
 			}
-			if dup || x.kind == kSuOK || x.kind == kSuFail {
+			if dup || x.kind() == kSuOK || x.kind() == kSuFail {
 				// sulog has minute precision: when syslog has su lines, it wins.
 				continue
 			}
@@ -821,7 +888,7 @@ func (e *Engine) NewBaseline() *Baseline {
 		}
 	}
 	for _, x := range e.evs {
-		if x.kind != kLoginOK {
+		if x.kind() != kLoginOK {
 			continue
 		}
 		u := e.strs[x.user]
@@ -866,7 +933,7 @@ func (e *Engine) FailureChart(n int) ([]int, []IPFailures) {
 	perHour := make([]int, 24)
 	byIP := map[uint32]int{}
 	for _, x := range e.evs {
-		if x.kind != kLoginFail {
+		if x.kind() != kLoginFail {
 			continue
 		}
 		perHour[time.Unix(0, x.t).In(loc).Hour()]++

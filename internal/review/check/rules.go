@@ -26,11 +26,11 @@ func (j *judge) time(x rec) time.Time { return time.Unix(0, x.t).In(j.e.pol.Loca
 
 func (j *judge) ref(x rec) Ref {
 	line, off := j.e.posOf(x)
-	return Ref{Source: j.e.files[x.src], Line: line, Offset: off}
+	return Ref{Source: j.e.files[j.e.srcOf(x)], Line: line, Offset: off}
 }
 
 // item builds an Item from the records idx (in time order) of evs.
-func (j *judge) item(rule string, sev Severity, host, subject string, idx []int, sum Text) Item {
+func (j *judge) item(rule string, sev Severity, host, subject string, idx []int32, sum Text) Item {
 	it := Item{
 		Key:      rule + "|" + host + "|" + subject,
 		Severity: sev, Host: host, Subject: subject, Count: len(idx), Summary: sum,
@@ -100,13 +100,15 @@ type hostKey struct{ host, k uint32 }
 type loginKey struct{ host, user, ip uint32 }
 
 // groups holds record indexes (in time order) per key, and the keys in the
-// order they were first seen: items are built in that order.
+// order they were first seen: items are built in that order. Indexes are
+// int32 (the event table is bounded by maxEvents) to halve what the rules
+// hold over millions of failures.
 type groups[K comparable] struct {
-	idx   map[K][]int
+	idx   map[K][]int32
 	order []K
 }
 
-func newGroups[K comparable]() *groups[K] { return &groups[K]{idx: map[K][]int{}} }
+func newGroups[K comparable]() *groups[K] { return &groups[K]{idx: map[K][]int32{}} }
 
 // add appends record index i to the group of k.
 func (g *groups[K]) add(k K, i int) {
@@ -114,44 +116,70 @@ func (g *groups[K]) add(k K, i int) {
 	if !ok {
 		g.order = append(g.order, k)
 	}
-	g.idx[k] = append(l, i)
+	g.idx[k] = append(l, int32(i))
 }
 
-// groupBy groups the records matching keep by (host, key(x)).
-func (j *judge) groupBy(keep func(x rec) bool, key func(x rec) uint32) *groups[hostKey] {
+// groupAll groups the records keep accepts by key, as add would, but in two
+// passes so that all groups share one exactly sized array: the failure
+// rules group millions of records, and slices grown per group would leave
+// as much again in discarded copies.
+func groupAll[K comparable](evs []rec, keep func(x rec) bool, key func(x rec) K) *groups[K] {
 	// One map lookup per record at most: consecutive records often share a
 	// key (a brute-force run from one address), so the last one is cached.
-	pos := map[hostKey]int{}
-	var lists [][]int
-	var order []hostKey
-	last, lastP := hostKey{}, -1
-	for i, x := range j.e.evs {
-		if !keep(x) {
-			continue
-		}
-		k := hostKey{x.host, key(x)}
-		if lastP < 0 || k != last {
+	pos := map[K]int{}
+	var order []K
+	var count []int32
+	slot := func(x rec, last *K, lastP *int) int {
+		k := key(x)
+		if *lastP < 0 || k != *last {
 			p, ok := pos[k]
 			if !ok {
-				p = len(lists)
+				p = len(order)
 				pos[k] = p
-				lists = append(lists, nil)
 				order = append(order, k)
+				count = append(count, 0)
 			}
-			last, lastP = k, p
+			*last, *lastP = k, p
 		}
-		lists[lastP] = append(lists[lastP], i)
+		return *lastP
 	}
-	g := &groups[hostKey]{idx: make(map[hostKey][]int, len(order)), order: order}
+	var last K
+	lastP, total := -1, 0
+	for _, x := range evs {
+		if keep(x) {
+			p := slot(x, &last, &lastP)
+			count[p]++
+			total++
+		}
+	}
+	all := make([]int32, total)
+	next := make([]int32, len(order)) // where each group's next index goes
+	g := &groups[K]{idx: make(map[K][]int32, len(order)), order: order}
+	at := int32(0)
 	for p, k := range order {
-		g.idx[k] = lists[p]
+		next[p] = at
+		g.idx[k] = all[at : at+count[p] : at+count[p]]
+		at += count[p]
+	}
+	lastP = -1
+	for i, x := range evs {
+		if keep(x) {
+			p := slot(x, &last, &lastP)
+			all[next[p]] = int32(i)
+			next[p]++
+		}
 	}
 	return g
 }
 
+// groupBy groups the records matching keep by (host, key(x)).
+func (j *judge) groupBy(keep func(x rec) bool, key func(x rec) uint32) *groups[hostKey] {
+	return groupAll(j.e.evs, keep, func(x rec) hostKey { return hostKey{j.e.hostOf(x), key(x)} })
+}
+
 // split divides idx into the records that match and those that do not,
 // each in time order.
-func (j *judge) split(idx []int, match func(x rec) bool) (yes, no []int) {
+func (j *judge) split(idx []int32, match func(x rec) bool) (yes, no []int32) {
 	for _, i := range idx {
 		if match(j.e.evs[i]) {
 			yes = append(yes, i)
@@ -179,7 +207,7 @@ func note(rule string, sev Severity, key, subject string, sum Text) Item {
 
 // maxWindow returns the largest number of idx records within any window of
 // length w, and the index range [lo, hi) of the first such window.
-func (j *judge) maxWindow(idx []int, w time.Duration) (best, lo, hi int) {
+func (j *judge) maxWindow(idx []int32, w time.Duration) (best, lo, hi int) {
 	l := 0
 	for r := range idx {
 		for j.e.evs[idx[r]].t-j.e.evs[idx[l]].t >= int64(w) {
@@ -192,12 +220,12 @@ func (j *judge) maxWindow(idx []int, w time.Duration) (best, lo, hi int) {
 	return best, lo, hi
 }
 
-func isFail(x rec) bool { return x.kind == kLoginFail && x.flags&fConsole == 0 && x.ip != 0 }
+func isFail(x rec) bool { return x.kind() == kLoginFail && x.flags()&fConsole == 0 && x.ip != 0 }
 
 func ipOf(x rec) uint32   { return x.ip }
 func userOf(x rec) uint32 { return x.user }
 
-func (j *judge) users(idx []int) []string {
+func (j *judge) users(idx []int32) []string {
 	seen := map[string]bool{}
 	for _, i := range idx {
 		if u := j.s(j.e.evs[i].user); u != "" {
@@ -276,7 +304,7 @@ func (j *judge) r02() Result {
 		},
 		Maps: []string{"ISMS-P 2.9.5"},
 	}
-	keep := func(x rec) bool { return (isFail(x) || x.kind == kInvalidUser) && x.ip != 0 && x.user != 0 }
+	keep := func(x rec) bool { return (isFail(x) || x.kind() == kInvalidUser) && x.ip != 0 && x.user != 0 }
 	g := j.groupBy(keep, ipOf)
 	examined := 0
 	var counts []int32
@@ -335,7 +363,7 @@ func (j *judge) r03() Result {
 		},
 		Maps: []string{"U-03", "개인정보 안전성 확보조치 기준 제5조⑥"},
 	}
-	keep := func(x rec) bool { return x.kind == kLoginFail && x.flags&fInvalid == 0 && x.user != 0 }
+	keep := func(x rec) bool { return x.kind() == kLoginFail && x.flags()&fInvalid == 0 && x.user != 0 }
 	g := j.groupBy(keep, userOf)
 	examined := 0
 	for _, k := range g.order {
@@ -355,7 +383,7 @@ func (j *judge) r03() Result {
 			fmt.Sprintf("account %s: %d failures (peak %d within %s)", u, len(idx), peak, minutesEn(t.AccountWindowMin)),
 		}))
 	}
-	lg := j.groupBy(func(x rec) bool { return x.kind == kLockout }, userOf)
+	lg := j.groupBy(func(x rec) bool { return x.kind() == kLockout }, userOf)
 	locks := 0
 	for _, k := range lg.order {
 		idx := lg.idx[k]
@@ -389,26 +417,22 @@ func (j *judge) r04() Result {
 		},
 		Maps: []string{"ISMS-P 2.9.5"},
 	}
-	byIP := map[hostKey][]int{}
-	byUser := map[hostKey][]int{}
-	count := func(list []int, now int64) []int {
-		lo, _ := slices.BinarySearchFunc(list, now-w, func(i int, tt int64) int { return cmp.Compare(j.e.evs[i].t, tt) })
+	fail := func(x rec) bool { return x.kind() == kLoginFail }
+	byIP := groupAll(j.e.evs, func(x rec) bool { return fail(x) && x.ip != 0 }, func(x rec) hostKey { return hostKey{j.e.hostOf(x), x.ip} })
+	byUser := groupAll(j.e.evs, func(x rec) bool { return fail(x) && x.user != 0 }, func(x rec) hostKey { return hostKey{j.e.hostOf(x), x.user} })
+	// before returns the failures of list that precede record i by less than w.
+	before := func(list []int32, i int, now int64) []int32 {
+		hi, _ := slices.BinarySearch(list, int32(i))
+		list = list[:hi]
+		lo, _ := slices.BinarySearchFunc(list, now-w, func(k int32, tt int64) int { return cmp.Compare(j.e.evs[k].t, tt) })
 		return list[lo:]
 	}
 	logins := 0
 	for i, x := range j.e.evs {
-		switch {
-		case x.kind == kLoginFail:
-			if x.ip != 0 {
-				byIP[hostKey{x.host, x.ip}] = append(byIP[hostKey{x.host, x.ip}], i)
-			}
-			if x.user != 0 {
-				byUser[hostKey{x.host, x.user}] = append(byUser[hostKey{x.host, x.user}], i)
-			}
-		case x.kind == kLoginOK && x.flags&fConsole == 0:
+		if x.kind() == kLoginOK && x.flags()&fConsole == 0 {
 			logins++
-			fi := count(byIP[hostKey{x.host, x.ip}], x.t)
-			fu := count(byUser[hostKey{x.host, x.user}], x.t)
+			fi := before(byIP.idx[hostKey{j.e.hostOf(x), x.ip}], i, x.t)
+			fu := before(byUser.idx[hostKey{j.e.hostOf(x), x.user}], i, x.t)
 			n, ev, by := len(fi), fi, "IP"
 			if len(fu) > n {
 				n, ev, by = len(fu), fu, "account"
@@ -417,11 +441,11 @@ func (j *judge) r04() Result {
 				continue
 			}
 			u, ip := j.s(x.user), j.s(x.ip)
-			refs := append(append([]int{}, ev...), i)
+			refs := append(slices.Clone(ev), int32(i))
 			if len(refs) > MaxRefs {
-				refs = append(append([]int{}, ev[len(ev)-(MaxRefs-1):]...), i)
+				refs = append(slices.Clone(ev[len(ev)-(MaxRefs-1):]), int32(i))
 			}
-			it := j.item("R04", SevFinding, j.s(x.host), u+"@"+ip, refs, Text{
+			it := j.item("R04", SevFinding, j.s(j.e.hostOf(x)), u+"@"+ip, refs, Text{
 				fmt.Sprintf("%s 계정이 %s에서 로그인 성공 — 직전 %d분 내 실패 %d회 (기준: %s)", u, ip, t.SuccessAfterWindowMin, n, map[string]string{"IP": "같은 IP", "account": "같은 계정"}[by]),
 				fmt.Sprintf("%s logged in from %s after %d failures (same %s) in the previous %d min", u, ip, n, by, t.SuccessAfterWindowMin),
 			})
@@ -478,20 +502,20 @@ func (j *judge) r05() Result {
 	fails, refused := 0, 0
 	g := newGroups[hostKey]()
 	for i, x := range j.e.evs {
-		if j.s(x.user) != "root" && x.kind != kRootRefused {
+		if j.s(x.user) != "root" && x.kind() != kRootRefused {
 			continue
 		}
-		switch x.kind {
+		switch x.kind() {
 		case kLoginFail:
 			fails++
 		case kRootRefused:
 			refused++
 		case kLoginOK:
-			g.add(hostKey{x.host, x.ip}, i)
+			g.add(hostKey{j.e.hostOf(x), x.ip}, i)
 		}
 	}
 	for _, k := range g.order {
-		remote, console := j.split(g.idx[k], func(x rec) bool { return x.flags&fConsole == 0 && x.ip != 0 })
+		remote, console := j.split(g.idx[k], func(x rec) bool { return x.flags()&fConsole == 0 && x.ip != 0 })
 		if len(remote) > 0 {
 			ip := j.s(k.k)
 			r.Items = append(r.Items, j.item("R05", SevFinding, j.s(k.host), "root@"+ip, remote, Text{
@@ -533,8 +557,8 @@ func (j *judge) r06() Result {
 	type k3 struct{ host, user, target uint32 }
 	g := newGroups[k3]()
 	for i, x := range j.e.evs {
-		if x.kind == kSuOK || x.kind == kSuFail {
-			g.add(k3{x.host, x.user, j.target(x)}, i)
+		if x.kind() == kSuOK || x.kind() == kSuFail {
+			g.add(k3{j.e.hostOf(x), x.user, j.target(x)}, i)
 		}
 	}
 	nOK, nFail := 0, 0
@@ -543,7 +567,7 @@ func (j *judge) r06() Result {
 		if tg == "" {
 			tg = "root"
 		}
-		ok, fail := j.split(g.idx[k], func(x rec) bool { return x.kind == kSuOK })
+		ok, fail := j.split(g.idx[k], func(x rec) bool { return x.kind() == kSuOK })
 		if len(ok) > 0 {
 			nOK += len(ok)
 			sev := SevInfo
@@ -596,14 +620,14 @@ func (j *judge) r07() Result {
 	add := g.add
 	nOK, nDenied, nAuth, nRisky := 0, 0, 0, 0
 	for i, x := range j.e.evs {
-		switch x.kind {
+		switch x.kind() {
 		case kSudoOK:
 			cmd := j.s(j.arg(x))
 			if s := j.e.suspiciousScan(cmd); s != "" {
 				nRisky++
-				add(k3{x.host, x.user, j.arg(x), SevNotice}, i)
+				add(k3{j.e.hostOf(x), x.user, j.arg(x), SevNotice}, i)
 			} else if len(admins) > 0 && !admins[j.s(x.user)] {
-				add(k3{x.host, x.user, j.idUnapproved, SevNotice}, i)
+				add(k3{j.e.hostOf(x), x.user, j.idUnapproved, SevNotice}, i)
 			}
 		case kSudoDenied:
 			nDenied++
@@ -611,10 +635,10 @@ func (j *judge) r07() Result {
 			if j.s(j.arg(x)) == "not_in_sudoers" {
 				sev = SevFinding
 			}
-			add(k3{x.host, x.user, j.arg(x), sev}, i)
+			add(k3{j.e.hostOf(x), x.user, j.arg(x), sev}, i)
 		case kSudoAuthFail:
 			nAuth++
-			add(k3{x.host, x.user, j.idIncorrectPassword, SevNotice}, i)
+			add(k3{j.e.hostOf(x), x.user, j.idIncorrectPassword, SevNotice}, i)
 		}
 	}
 	for _, k := range g.order {
@@ -631,7 +655,7 @@ func (j *judge) r07() Result {
 		case "unapproved":
 			sum = Text{fmt.Sprintf("%s: 승인된 관리자 목록에 없는 계정의 sudo 사용 %d회", u, len(idx)), fmt.Sprintf("%s: %d sudo command(s) by an account not in approved_admin_accounts", u, len(idx))}
 		default:
-			if k.sev == SevNotice && j.e.evs[idx[0]].kind == kSudoOK {
+			if k.sev == SevNotice && j.e.evs[idx[0]].kind() == kSudoOK {
 				sum = Text{fmt.Sprintf("%s: 고위험 명령 %d회: %s", u, len(idx), what), fmt.Sprintf("%s: high-risk command %d time(s): %s", u, len(idx), what)}
 			} else {
 				sum = Text{fmt.Sprintf("%s: sudo 거부 %d회 (%s)", u, len(idx), what), fmt.Sprintf("%s: %d sudo denial(s) (%s)", u, len(idx), what)}
@@ -672,7 +696,7 @@ func (j *judge) r08() Result {
 	}
 	n := 0
 	for i, x := range j.e.evs {
-		if x.kind != kAcct {
+		if x.kind() != kAcct {
 			continue
 		}
 		n++
@@ -710,7 +734,7 @@ func (j *judge) r08() Result {
 			ko += " (" + det + ")"
 			en += " (" + det + ")"
 		}
-		it := j.item("R08", sev, j.s(x.host), k+":"+subj, []int{i}, Text{ko + why.Ko, en + why.En})
+		it := j.item("R08", sev, j.s(j.e.hostOf(x)), k+":"+subj, []int32{int32(i)}, Text{ko + why.Ko, en + why.En})
 		r.Items = append(r.Items, it)
 	}
 	r.Examined = n
@@ -733,7 +757,7 @@ func (j *judge) r09() Result {
 	reasons := map[loginKey]map[string]int{}
 	logins := 0
 	for i, x := range j.e.evs {
-		if x.kind != kLoginOK {
+		if x.kind() != kLoginOK {
 			continue
 		}
 		logins++
@@ -741,7 +765,7 @@ func (j *judge) r09() Result {
 		if !off {
 			continue
 		}
-		k := loginKey{x.host, x.user, x.ip}
+		k := loginKey{j.e.hostOf(x), x.user, x.ip}
 		if reasons[k] == nil {
 			reasons[k] = map[string]int{}
 		}
@@ -801,7 +825,7 @@ func (j *judge) r10() Result {
 	var stops []int64
 	logging := map[string]bool{"rsyslog": true, "syslog": true, "systemd-journald": true, "auditd": true, "amazon-cloudwatch-agent": true, "logwarden": true}
 	for _, x := range j.e.evs {
-		if x.kind == kServiceStop && logging[serviceName(j.s(j.arg(x)), j.s(j.aux(x)))] {
+		if x.kind() == kServiceStop && logging[serviceName(j.s(j.arg(x)), j.s(j.aux(x)))] {
 			stops = append(stops, x.t)
 		}
 	}
@@ -841,18 +865,24 @@ func (j *judge) r10() Result {
 	for _, is := range j.e.issues {
 		r.Items = append(r.Items, note("R10", is.Severity, "integrity:"+is.Source, is.Source, is.Summary))
 	}
+	if n := j.e.overflow; n > 0 {
+		r.Items = append(r.Items, note("R10", SevNotice, "overflow", "", Text{
+			fmt.Sprintf("기록 %d건은 점검 한도(표 %d건, 부가 정보 %d건)를 넘어 판정에서 제외됨", n, maxEvents, maxV),
+			fmt.Sprintf("%d records beyond the engine's limits (%d events, %d with details) were not judged", n, maxEvents, maxV),
+		}))
+	}
 	drops, wipes := 0, 0
-	var dropIdx []int
+	var dropIdx []int32
 	for i, x := range j.e.evs {
-		switch x.kind {
+		switch x.kind() {
 		case kLogDrop:
 			drops++
-			dropIdx = append(dropIdx, i)
+			dropIdx = append(dropIdx, int32(i))
 		case kSudoOK, kCronCmd:
 			cmd := j.s(j.arg(x))
 			if isLogWipe(cmd) {
 				wipes++
-				r.Items = append(r.Items, j.item("R10", SevFinding, j.s(x.host), "wipe:"+j.s(x.user), []int{i}, Text{
+				r.Items = append(r.Items, j.item("R10", SevFinding, j.s(j.e.hostOf(x)), "wipe:"+j.s(x.user), []int32{int32(i)}, Text{
 					fmt.Sprintf("%s: 로그 삭제·변조 명령: %s", j.s(x.user), cmd),
 					fmt.Sprintf("%s: log wiping command: %s", j.s(x.user), cmd),
 				}))
@@ -860,7 +890,7 @@ func (j *judge) r10() Result {
 		}
 	}
 	if len(dropIdx) > 0 {
-		r.Items = append(r.Items, j.item("R10", SevNotice, j.s(j.e.evs[dropIdx[0]].host), "dropped", dropIdx, Text{
+		r.Items = append(r.Items, j.item("R10", SevNotice, j.s(j.e.hostOf(j.e.evs[dropIdx[0]])), "dropped", dropIdx, Text{
 			fmt.Sprintf("로그 유실·속도 제한 통지 %d건", len(dropIdx)),
 			fmt.Sprintf("%d dropped-message / rate-limit notice(s)", len(dropIdx)),
 		}))
@@ -927,7 +957,7 @@ func (j *judge) r11() Result {
 	}
 	var lifecycle []int64
 	for _, x := range j.e.evs {
-		if x.kind == kBoot || x.kind == kShutdown {
+		if x.kind() == kBoot || x.kind() == kShutdown {
 			lifecycle = append(lifecycle, x.t)
 		}
 	}
@@ -950,7 +980,7 @@ func (j *judge) r11() Result {
 	for i, x := range j.e.evs {
 		var name string
 		sev := SevInfo
-		switch x.kind {
+		switch x.kind() {
 		case kBoot:
 			counts["boots"]++
 			name = "boot"
@@ -980,7 +1010,7 @@ func (j *judge) r11() Result {
 		default:
 			continue
 		}
-		g.add(k2{x.host, x.kind, name, sev}, i)
+		g.add(k2{j.e.hostOf(x), x.kind(), name, sev}, i)
 	}
 	for _, k := range g.order {
 		idx := g.idx[k]
@@ -1044,12 +1074,12 @@ func (j *judge) r12() Result {
 func (j *judge) remoteLogins(flag func(x rec) bool) (g *groups[loginKey], n int) {
 	g = newGroups[loginKey]()
 	for i, x := range j.e.evs {
-		if x.kind != kLoginOK || x.ip == 0 {
+		if x.kind() != kLoginOK || x.ip == 0 {
 			continue
 		}
 		n++
 		if flag(x) {
-			g.add(loginKey{x.host, x.user, x.ip}, i)
+			g.add(loginKey{j.e.hostOf(x), x.user, x.ip}, i)
 		}
 	}
 	return g, n
@@ -1115,14 +1145,14 @@ func (j *judge) r14() Result {
 	n := 0
 	seen := map[string]bool{}
 	for i, x := range j.e.evs {
-		if x.kind != kLoginOK {
+		if x.kind() != kLoginOK {
 			continue
 		}
 		n++
 		u := j.s(x.user)
 		t := time.Unix(0, x.t)
 		if prev, ok := last[u]; ok && !seen[u] && t.Sub(prev) > limit {
-			r.Items = append(r.Items, j.item("R14", SevNotice, j.s(x.host), u, []int{i}, Text{
+			r.Items = append(r.Items, j.item("R14", SevNotice, j.s(j.e.hostOf(x)), u, []int32{int32(i)}, Text{
 				fmt.Sprintf("%s: %d일 만의 로그인 (직전 %s)", u, int(t.Sub(prev).Hours()/24), prev.In(j.e.pol.Location()).Format("2006-01-02")),
 				fmt.Sprintf("%s: first login in %d days (previous %s)", u, int(t.Sub(prev).Hours()/24), prev.In(j.e.pol.Location()).Format("2006-01-02")),
 			}))
@@ -1170,7 +1200,7 @@ func (j *judge) r15() Result {
 	g := newGroups[k2]()
 	edits, bad := 0, 0
 	for i, x := range j.e.evs {
-		switch x.kind {
+		switch x.kind() {
 		case kCronEdit:
 			v := j.s(j.arg(x))
 			if v == "LIST" || v == "END EDIT" || v == "BEGIN EDIT" || v == "RELOAD" {
@@ -1182,12 +1212,12 @@ func (j *judge) r15() Result {
 		default:
 			continue
 		}
-		g.add(k2{x.host, x.user, j.arg(x)}, i)
+		g.add(k2{j.e.hostOf(x), x.user, j.arg(x)}, i)
 	}
 	for _, k := range g.order {
 		idx := g.idx[k]
 		u, a := j.s(k.user), j.s(k.arg)
-		if j.e.evs[idx[0]].kind == kCronCmd {
+		if j.e.evs[idx[0]].kind() == kCronCmd {
 			r.Items = append(r.Items, j.item("R15", SevFinding, j.s(k.host), u+"|cmd", idx, Text{
 				fmt.Sprintf("%s의 cron 고위험 명령 %d회: %s", u, len(idx), a),
 				fmt.Sprintf("high-risk cron command of %s, %d time(s): %s", u, len(idx), a),
@@ -1216,8 +1246,8 @@ func (j *judge) r16() Result {
 	}
 	g := newGroups[uint32]()
 	for i, x := range j.e.evs {
-		if x.kind == kClock {
-			g.add(x.host, i)
+		if x.kind() == kClock {
+			g.add(j.e.hostOf(x), i)
 		}
 	}
 	n := 0
@@ -1244,29 +1274,38 @@ func (j *judge) r17() Result {
 		},
 		Maps: []string{"ISMS-P 2.5.1", "U-54"},
 	}
-	type sess struct {
-		open, close int // indexes; close -1 if not seen
-		user, ip    uint32
-		host        uint32
-	}
+	// A session is its login and close records (close -1 if not seen);
+	// user, address and host are the login's. Millions of logins are held,
+	// so it is two int32s and the slice is sized before it is filled.
+	type sess struct{ open, close int32 }
 	type pk struct {
 		host uint32
 		pid  int32
 	}
+	isOpen := func(x rec) bool {
+		return x.kind() == kLoginOK && x.flags()&fSecondary == 0 && x.ip != 0 && pidOf(x) != 0
+	}
+	n := 0
+	for _, x := range j.e.evs {
+		if isOpen(x) {
+			n++
+		}
+	}
 	open := map[pk]int{}
-	var ss []sess
+	ss := make([]sess, 0, n)
 	for i, x := range j.e.evs {
 		switch {
-		case x.kind == kLoginOK && x.flags&fSecondary == 0 && x.ip != 0 && pidOf(x) != 0:
-			open[pk{x.host, pidOf(x)}] = len(ss)
-			ss = append(ss, sess{open: i, close: -1, user: x.user, ip: x.ip, host: x.host})
-		case x.kind == kSessionClose && pidOf(x) != 0:
-			if si, ok := open[pk{x.host, pidOf(x)}]; ok {
-				ss[si].close = i
-				delete(open, pk{x.host, pidOf(x)})
+		case isOpen(x):
+			open[pk{j.e.hostOf(x), pidOf(x)}] = len(ss)
+			ss = append(ss, sess{open: int32(i), close: -1})
+		case x.kind() == kSessionClose && pidOf(x) != 0:
+			if si, ok := open[pk{j.e.hostOf(x), pidOf(x)}]; ok {
+				ss[si].close = int32(i)
+				delete(open, pk{j.e.hostOf(x), pidOf(x)})
 			}
 		}
 	}
+	login := func(s sess) rec { return j.e.evs[s.open] }
 	endT := j.e.end.UnixNano()
 	closeT := func(s sess) int64 {
 		if s.close < 0 {
@@ -1279,12 +1318,13 @@ func (j *judge) r17() Result {
 		if s.close < 0 {
 			continue // an unclosed session's length is unknown
 		}
-		if d := time.Duration(closeT(s) - j.e.evs[s.open].t); d > time.Duration(t.SessionMaxHours)*time.Hour {
+		if d := time.Duration(closeT(s) - login(s).t); d > time.Duration(t.SessionMaxHours)*time.Hour {
 			long++
-			u := j.s(s.user)
-			r.Items = append(r.Items, j.item("R17", SevNotice, j.s(s.host), "long:"+u+"@"+j.s(s.ip), []int{s.open, s.close}, Text{
-				fmt.Sprintf("%s (%s): %.1f시간 세션", u, j.s(s.ip), d.Hours()),
-				fmt.Sprintf("%s (%s): session of %.1f h", u, j.s(s.ip), d.Hours()),
+			l := login(s)
+			u := j.s(l.user)
+			r.Items = append(r.Items, j.item("R17", SevNotice, j.s(j.e.hostOf(l)), "long:"+u+"@"+j.s(l.ip), []int32{s.open, s.close}, Text{
+				fmt.Sprintf("%s (%s): %.1f시간 세션", u, j.s(l.ip), d.Hours()),
+				fmt.Sprintf("%s (%s): session of %.1f h", u, j.s(l.ip), d.Hours()),
 			}))
 		}
 	}
@@ -1293,19 +1333,21 @@ func (j *judge) r17() Result {
 		if ss[a].close < 0 {
 			continue // open-ended sessions do not prove concurrency
 		}
+		la := login(ss[a])
 		// Sessions are in open order: stop at the first one opened after a closed.
 		for b := a + 1; b < len(ss); b++ {
-			if j.e.evs[ss[b].open].t >= closeT(ss[a]) {
+			lb := login(ss[b])
+			if lb.t >= closeT(ss[a]) {
 				break
 			}
-			if ss[a].user != ss[b].user || ss[a].host != ss[b].host || ss[a].ip == ss[b].ip {
+			if la.user != lb.user || j.e.hostOf(la) != j.e.hostOf(lb) || la.ip == lb.ip {
 				continue
 			}
 			conc++
-			u := j.s(ss[a].user)
-			r.Items = append(r.Items, j.item("R17", SevNotice, j.s(ss[a].host), "concurrent:"+u, []int{ss[a].open, ss[b].open}, Text{
-				fmt.Sprintf("%s: %s와 %s에서 동시 접속", u, j.s(ss[a].ip), j.s(ss[b].ip)),
-				fmt.Sprintf("%s: concurrent sessions from %s and %s", u, j.s(ss[a].ip), j.s(ss[b].ip)),
+			u := j.s(la.user)
+			r.Items = append(r.Items, j.item("R17", SevNotice, j.s(j.e.hostOf(la)), "concurrent:"+u, []int32{ss[a].open, ss[b].open}, Text{
+				fmt.Sprintf("%s: %s와 %s에서 동시 접속", u, j.s(la.ip), j.s(lb.ip)),
+				fmt.Sprintf("%s: concurrent sessions from %s and %s", u, j.s(la.ip), j.s(lb.ip)),
 			}))
 		}
 	}
