@@ -673,3 +673,102 @@ func (s *Server) getLogRecord(rc *reqCtx, in *getLogRecordIn) (any, *APIError) {
 		"@log":           logName,
 	}}, nil
 }
+
+// GetLogGroupFields limits.
+const (
+	// fieldsWindow is the span GetLogGroupFields samples: the last 15 minutes,
+	// or 8 minutes either side of the given time.
+	fieldsWindow = 15 * time.Minute
+	fieldsHalf   = 8 * time.Minute
+	// maxFieldEvents bounds the events GetLogGroupFields reads.
+	maxFieldEvents = 10_000
+	// maxFieldNames bounds the fields it reports (and counts).
+	maxFieldNames = 1000
+)
+
+// --- GetLogGroupFields ---
+
+type getLogGroupFieldsIn struct {
+	groupRefIn
+	Time *int64 `json:"time"`
+}
+
+func (in *getLogGroupFieldsIn) check(v *validation) {
+	in.groupRefIn.check(v)
+	v.intRange(in.Time, "time", false, 0, math.MaxInt64/1000-1)
+}
+
+type logGroupFieldOut struct {
+	Name    string `json:"name"`
+	Percent int64  `json:"percent"`
+}
+
+type getLogGroupFieldsOut struct {
+	LogGroupFields []logGroupFieldOut `json:"logGroupFields"`
+}
+
+// getLogGroupFields reports the fields of a sample of the group's recent
+// events (the system fields and those of JSON messages) and the percentage
+// of the sampled events that have each.
+func (s *Server) getLogGroupFields(rc *reqCtx, in *getLogGroupFieldsIn) (any, *APIError) {
+	group, e := in.group()
+	if e != nil {
+		return nil, e
+	}
+	end := s.now()
+	if in.Time != nil {
+		end = time.Unix(*in.Time, 0).Add(fieldsHalf)
+	}
+	startMS, endMS := end.Add(-fieldsWindow).UnixMilli(), end.UnixMilli()+1
+	if in.Time != nil {
+		startMS = end.Add(-2 * fieldsHalf).UnixMilli()
+	}
+	streams, err := s.st.Streams(group, "")
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	counts := map[string]int64{}
+	total := 0
+	for _, si := range streams {
+		if total >= maxFieldEvents {
+			break
+		}
+		if !si.HasEvents || si.LastEventTime < startMS || si.FirstEventTime >= endMS {
+			continue
+		}
+		evs, err := s.st.Get(group, si.Name, store.GetQuery{Start: startMS, End: endMS, Backward: true,
+			Limit: maxFieldEvents - total, MaxBytes: queryPageBytes})
+		if err != nil && !errors.Is(err, store.ErrStreamNotFound) {
+			return nil, storeErr(err)
+		}
+		total += len(evs)
+		for i := range evs {
+			for _, f := range query.MessageFields(evs[i].Message, maxFieldNames) {
+				if _, ok := counts[f]; ok || len(counts) < maxFieldNames {
+					counts[f]++
+				}
+			}
+		}
+	}
+	out := getLogGroupFieldsOut{LogGroupFields: []logGroupFieldOut{}}
+	if total == 0 {
+		return out, nil
+	}
+	for _, f := range query.SystemFields {
+		out.LogGroupFields = append(out.LogGroupFields, logGroupFieldOut{Name: f, Percent: 100})
+	}
+	names := make([]string, 0, len(counts))
+	for f := range counts {
+		names = append(names, f)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if c := counts[b] - counts[a]; c != 0 {
+			return int(c)
+		}
+		return strings.Compare(a, b)
+	})
+	for _, f := range names {
+		out.LogGroupFields = append(out.LogGroupFields, logGroupFieldOut{Name: f, Percent: (counts[f]*100 + int64(total)/2) / int64(total)})
+	}
+	return out, nil
+}

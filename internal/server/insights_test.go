@@ -252,6 +252,26 @@ func TestSDKInsights(t *testing.T) {
 		wantAPIError[*types.ResourceNotFoundException](t, err, "Query does not exist.")
 	})
 
+	t.Run("GetLogGroupFields", func(t *testing.T) {
+		out := must(c.GetLogGroupFields(ctx, &cwl.GetLogGroupFieldsInput{
+			LogGroupIdentifier: aws.String("arn:aws:logs:us-east-1:000000000000:log-group:/app/web"),
+			Time:               aws.Int64((base + 5*m) / 1000)}))(t) // 8 minutes either side: all six events
+		var got []string
+		for _, f := range out.LogGroupFields {
+			got = append(got, fmt.Sprintf("%s=%d", aws.ToString(f.Name), f.Percent))
+		}
+		want := "[@timestamp=100 @message=100 @logStream=100 @log=100 @ingestionTime=100 latency=17 level=17]"
+		if fmt.Sprint(got) != want {
+			t.Errorf("fields %v, want %s", got, want)
+		}
+		// The last 15 minutes hold no event of the fixture.
+		if out := must(c.GetLogGroupFields(ctx, &cwl.GetLogGroupFieldsInput{LogGroupName: aws.String("/app/web")}))(t); len(out.LogGroupFields) != 0 {
+			t.Errorf("fields of the last 15 minutes: %+v", out.LogGroupFields)
+		}
+		_, err := c.GetLogGroupFields(ctx, &cwl.GetLogGroupFieldsInput{LogGroupName: aws.String("/nope")})
+		wantAPIError[*types.ResourceNotFoundException](t, err, msgGroupNotFound)
+	})
+
 	t.Run("DescribeQueries", func(t *testing.T) {
 		out := must(c.DescribeQueries(ctx, &cwl.DescribeQueriesInput{LogGroupName: aws.String("/app/api")}))(t)
 		if len(out.Queries) != 1 {

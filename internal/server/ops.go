@@ -37,6 +37,7 @@ func init() {
 		"StopQuery":             handle((*Server).stopQuery),
 		"DescribeQueries":       handle((*Server).describeQueries),
 		"GetLogRecord":          handle((*Server).getLogRecord),
+		"GetLogGroupFields":     handle((*Server).getLogGroupFields),
 	}
 }
 

@@ -26,8 +26,10 @@
 // GetLogEvents, FilterLogEvents. Retention: PutRetentionPolicy,
 // DeleteRetentionPolicy. Tags: TagResource, UntagResource, ListTagsForResource
 // and the legacy TagLogGroup, UntagLogGroup, ListTagsLogGroup. Logs Insights:
-// StartQuery, GetQueryResults, StopQuery, DescribeQueries, and GetLogRecord for
-// a result row's @ptr. Any other target is answered UnknownOperationException.
+// StartQuery, GetQueryResults, StopQuery, DescribeQueries, GetLogRecord for a
+// result row's @ptr, and GetLogGroupFields (the fields of up to 10,000 events
+// of the last 15 minutes, or 8 minutes either side of the given time; Grafana
+// asks for them). Any other target is answered UnknownOperationException.
 //
 // Each operation's input type has a check method that adds its shape failures
 // in AWS's wording; handle decodes and checks a body before the operation runs.
