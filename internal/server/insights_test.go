@@ -377,6 +377,17 @@ func TestInsightsForgetsEndedQueries(t *testing.T) {
 	if len(out.Queries) != 1 || aws.ToString(out.Queries[0].QueryId) != fresh {
 		t.Errorf("queries after the retention: %+v", out.Queries)
 	}
+	// Beyond maxEndedQueries the oldest ended query is forgotten first.
+	for range maxEndedQueries {
+		waitQuery(t, c, aws.ToString(must(c.StartQuery(ctx, in))(t).QueryId), types.QueryStatusComplete)
+	}
+	out = must(c.DescribeQueries(ctx, &cwl.DescribeQueriesInput{}))(t)
+	if len(out.Queries) != maxEndedQueries || aws.ToString(out.Queries[len(out.Queries)-1].QueryId) == fresh {
+		t.Errorf("%d queries kept, the oldest %s; want %d without %s", len(out.Queries),
+			aws.ToString(out.Queries[len(out.Queries)-1].QueryId), maxEndedQueries, fresh)
+	}
+	_, err = c.GetQueryResults(ctx, &cwl.GetQueryResultsInput{QueryId: aws.String(fresh)})
+	wantAPIError[*types.ResourceNotFoundException](t, err, "Query does not exist.")
 }
 
 func TestMalformedQueryLocation(t *testing.T) {
