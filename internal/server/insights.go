@@ -112,9 +112,10 @@ type queries struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	// timeout is queryTimeout; gate, when set, holds every query in Running
-	// until it is closed or the query ends (tests).
+	// timeout is queryTimeout and maxHeld maxQueryHeld; gate, when set, holds
+	// every query in Running until it is closed or the query ends (tests).
 	timeout time.Duration
+	maxHeld int
 	gate    chan struct{}
 
 	mu      sync.Mutex
@@ -125,7 +126,7 @@ type queries struct {
 
 func newQueries() *queries {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &queries{ctx: ctx, cancel: cancel, timeout: queryTimeout, byID: map[string]*insightsQuery{}}
+	return &queries{ctx: ctx, cancel: cancel, timeout: queryTimeout, maxHeld: maxQueryHeld, byID: map[string]*insightsQuery{}}
 }
 
 // close cancels the running queries and waits for their goroutines.
@@ -334,7 +335,7 @@ func (s *Server) runQuery(ctx context.Context, iq *insightsQuery) {
 	}
 	var readErr error
 	rows, st, err := iq.q.RunWith(s.queryEvents(ctx, iq, &readErr), query.RunOptions{
-		Limit: iq.limit, MaxHeld: maxQueryHeld, Pointer: encodePtr})
+		Limit: iq.limit, MaxHeld: s.queries.maxHeld, Pointer: encodePtr})
 	status := statusComplete
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):

@@ -346,6 +346,12 @@ func TestSDKInsightsStopLimitTimeout(t *testing.T) {
 		}
 	}
 
+	// A query that would hold more than maxHeld records fails.
+	ts.srv.queries.maxHeld = 2
+	failed := *in
+	failed.QueryString = aws.String("dedup @message")
+	waitQuery(t, c, aws.ToString(must(c.StartQuery(ctx, &failed))(t).QueryId), types.QueryStatusFailed)
+
 	// A query that outlives the timeout ends in Timeout.
 	ts.srv.queries.gate = make(chan struct{})
 	ts.srv.queries.timeout = 20 * time.Millisecond
