@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logwarden/logwarden/internal/store"
 	"github.com/logwarden/logwarden/internal/testutil"
 )
 
@@ -220,49 +221,6 @@ func TestAWSCLI(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "ResourceAlreadyExistsException") {
 		t.Fatalf("duplicate group through the CLI: %v %s", err, b)
 	}
-	// Logs Insights: start-query, then get-query-results until Complete.
-	out = run("start-query", "--log-group-name", "/cli/app", "--start-time", fmt.Sprint(now/1000-60),
-		"--end-time", fmt.Sprint(now/1000+1), "--query-string", "filter @message like /ERROR/ | fields @timestamp, @message")
-	var started struct {
-		QueryID string `json:"queryId"`
-	}
-	if err := json.Unmarshal([]byte(out), &started); err != nil || started.QueryID == "" {
-		t.Fatalf("start-query: %v %s", err, out)
-	}
-	var res struct {
-		Status  string `json:"status"`
-		Results [][]struct {
-			Field, Value string
-		} `json:"results"`
-		Statistics struct {
-			RecordsMatched, RecordsScanned float64
-		} `json:"statistics"`
-	}
-	for deadline := time.Now().Add(10 * time.Second); res.Status != "Complete"; {
-		if time.Now().After(deadline) {
-			t.Fatalf("get-query-results: still %q", res.Status)
-		}
-		out = run("get-query-results", "--query-id", started.QueryID)
-		if err := json.Unmarshal([]byte(out), &res); err != nil {
-			t.Fatalf("get-query-results: %v %s", err, out)
-		}
-	}
-	wantTS := time.UnixMilli(now - 1).UTC().Format("2006-01-02 15:04:05.000")
-	if len(res.Results) != 1 || len(res.Results[0]) != 3 || res.Results[0][0].Value != wantTS ||
-		res.Results[0][1].Value != "ERROR second" || res.Results[0][2].Field != "@ptr" ||
-		res.Statistics.RecordsScanned != 2 || res.Statistics.RecordsMatched != 1 {
-		t.Fatalf("get-query-results: %s", out)
-	}
-	out = run("describe-queries", "--log-group-name", "/cli/app")
-	if !regexp.MustCompile(`"createTime": \d+,`).MatchString(out) || !strings.Contains(out, started.QueryID) {
-		t.Fatalf("describe-queries (createTime must be an integer): %s", out)
-	}
-	cmd = exec.Command(awsBin, "logs", "--endpoint-url", ts.url, "start-query", "--log-group-name", "/cli/app",
-		"--start-time", "0", "--end-time", "1", "--query-string", "stats count(*) by")
-	cmd.Env = env
-	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "MalformedQueryException") {
-		t.Fatalf("malformed query through the CLI: %v %s", err, b)
-	}
 	ver, _ := exec.Command(awsBin, "--version").CombinedOutput()
 	if strings.HasPrefix(string(ver), "aws-cli/2") {
 		out = run("tail", "/cli/app", "--since", "1h")
@@ -332,5 +290,77 @@ func TestBoto3Insights(t *testing.T) {
 	}
 	if len(res.Describe) != 2 || res.Describe[0].CreateTime.String() != fmt.Sprint(now) {
 		t.Errorf("describe: %+v, want 2 queries created at %d", res.Describe, now)
+	}
+}
+
+// TestAWSCLIInsights runs a Logs Insights query with the AWS CLI.
+func TestAWSCLIInsights(t *testing.T) {
+	t.Parallel()
+	awsBin := testutil.AWSCLI(t)
+	ts := startServer(t, Options{})
+	env := peerEnv(t)
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(awsBin, append([]string{"logs", "--endpoint-url", ts.url, "--output", "json"}, args...)...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws logs %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	// The data goes in through the store: the CLI part is the queries.
+	now := ts.clock.UnixMilli()
+	if err := ts.st.CreateGroup(store.GroupSpec{Name: "/cli/app"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.st.CreateStream("/cli/app", "host@1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.st.Put("/cli/app", "host@1", []store.Event{{Timestamp: now - 2, Message: "first line"}, {Timestamp: now - 1, Message: "ERROR second"}}); err != nil {
+		t.Fatal(err)
+	}
+	// start-query, then get-query-results until Complete.
+	out := run("start-query", "--log-group-name", "/cli/app", "--start-time", fmt.Sprint(now/1000-60),
+		"--end-time", fmt.Sprint(now/1000+1), "--query-string", "filter @message like /ERROR/ | fields @timestamp, @message")
+	var started struct {
+		QueryID string `json:"queryId"`
+	}
+	if err := json.Unmarshal([]byte(out), &started); err != nil || started.QueryID == "" {
+		t.Fatalf("start-query: %v %s", err, out)
+	}
+	var res struct {
+		Status  string `json:"status"`
+		Results [][]struct {
+			Field, Value string
+		} `json:"results"`
+		Statistics struct {
+			RecordsMatched, RecordsScanned float64
+		} `json:"statistics"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); res.Status != "Complete"; {
+		if time.Now().After(deadline) {
+			t.Fatalf("get-query-results: still %q", res.Status)
+		}
+		out = run("get-query-results", "--query-id", started.QueryID)
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("get-query-results: %v %s", err, out)
+		}
+	}
+	wantTS := time.UnixMilli(now - 1).UTC().Format("2006-01-02 15:04:05.000")
+	if len(res.Results) != 1 || len(res.Results[0]) != 3 || res.Results[0][0].Value != wantTS ||
+		res.Results[0][1].Value != "ERROR second" || res.Results[0][2].Field != "@ptr" ||
+		res.Statistics.RecordsScanned != 2 || res.Statistics.RecordsMatched != 1 {
+		t.Fatalf("get-query-results: %s", out)
+	}
+	out = run("describe-queries", "--log-group-name", "/cli/app")
+	if !regexp.MustCompile(`"createTime": \d+[^\d.]`).MatchString(out) || !strings.Contains(out, started.QueryID) {
+		t.Fatalf("describe-queries (createTime must be an integer): %s", out)
+	}
+	cmd := exec.Command(awsBin, "logs", "--endpoint-url", ts.url, "start-query", "--log-group-name", "/cli/app",
+		"--start-time", "0", "--end-time", "1", "--query-string", "stats count(*) by")
+	cmd.Env = env
+	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "MalformedQueryException") {
+		t.Fatalf("malformed query through the CLI: %v %s", err, b)
 	}
 }
