@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +49,9 @@ const (
 	queryPageBytes  = 4 << 20
 	// maxDescribeQueries is the largest DescribeQueries page (maxResults).
 	maxDescribeQueries = 1000
+	// minRunningQueries is the fewest queries Running at once; more run on
+	// machines with more CPUs (GOMAXPROCS).
+	minRunningQueries = 2
 	// maxQueryIDLen is the longest queryId accepted.
 	maxQueryIDLen = 256
 )
@@ -117,6 +121,8 @@ type queries struct {
 	timeout time.Duration
 	maxHeld int
 	gate    chan struct{}
+	// slots holds a token for each query Running.
+	slots chan struct{}
 
 	mu      sync.Mutex
 	byID    map[string]*insightsQuery
@@ -126,7 +132,8 @@ type queries struct {
 
 func newQueries() *queries {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &queries{ctx: ctx, cancel: cancel, timeout: queryTimeout, maxHeld: maxQueryHeld, byID: map[string]*insightsQuery{}}
+	return &queries{ctx: ctx, cancel: cancel, timeout: queryTimeout, maxHeld: maxQueryHeld,
+		slots: make(chan struct{}, max(runtime.GOMAXPROCS(0), minRunningQueries)), byID: map[string]*insightsQuery{}}
 }
 
 // close cancels the running queries and waits for their goroutines.
@@ -322,6 +329,13 @@ func malformedQuery(src string, err error) *APIError {
 func (s *Server) runQuery(ctx context.Context, iq *insightsQuery) {
 	defer s.queries.wg.Done()
 	defer iq.cancel()
+	// Scheduled until a slot frees: a few queries run at a time, which bounds
+	// their CPU and memory; the others wait their turn.
+	select {
+	case s.queries.slots <- struct{}{}:
+		defer func() { <-s.queries.slots }()
+	case <-ctx.Done():
+	}
 	iq.mu.Lock()
 	if iq.status == statusScheduled {
 		iq.status = statusRunning

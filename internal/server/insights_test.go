@@ -339,6 +339,19 @@ func TestSDKInsightsStopLimitTimeout(t *testing.T) {
 	}
 	_, err = c.StartQuery(ctx, in)
 	wantAPIError[*types.LimitExceededException](t, err, "Account maximum query concurrency limit of [100] reached.")
+	// Only a few run at a time; the others stay Scheduled.
+	slots := cap(ts.srv.queries.slots)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		running := must(c.DescribeQueries(ctx, &cwl.DescribeQueriesInput{Status: types.QueryStatusRunning}))(t).Queries
+		scheduled := must(c.DescribeQueries(ctx, &cwl.DescribeQueriesInput{Status: types.QueryStatusScheduled}))(t).Queries
+		if len(running) == slots && len(scheduled) == maxConcurrentQueries-slots {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d Running and %d Scheduled, want %d and %d", len(running), len(scheduled), slots, maxConcurrentQueries-slots)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	close(gate)
 	for _, id := range ids {
 		if out := waitQuery(t, c, id, types.QueryStatusComplete); renderResults(out.Results) != "n=6\n" {

@@ -45,8 +45,9 @@
 // Failed, Cancelled (StopQuery) or Timeout (60 minutes). Events are read a page
 // at a time, stream by stream; a query keeps only its stats groups, or about
 // twice its row limit when it filters, sorts and limits, and fails beyond
-// 1,000,000 held records (dedup, a sort after a limit). At most 100 queries run
-// at once (LimitExceededException beyond). Results are lists of {field, value}
+// 1,000,000 held records (dedup, a sort after a limit). At most 100 queries are
+// Scheduled or Running (LimitExceededException beyond); of those, GOMAXPROCS
+// (at least 2) run at a time and the others wait Scheduled. Results are lists of {field, value}
 // strings, @timestamp as "YYYY-MM-DD HH:MM:SS.mmm" UTC, non-aggregate rows with
 // an @ptr; statistics count the records scanned and matched and the message
 // bytes. Ended queries are kept 24 hours, at most the last 100; then
