@@ -34,9 +34,11 @@ func TestRun_FixtureTrees(t *testing.T) {
 			"R08": check.Finding, // UID 0 and wheel
 			"R10": check.Finding, // the system log goes silent after rsyslog stops
 			"R12": check.NA,      // no approved networks in the default policy
+			"R18": check.Finding, // an audit rule was removed (CONFIG_CHANGE)
 		}},
 		{"testdata/debian-utc", time.UTC, map[string]check.Verdict{
 			"R12": check.NA,
+			"R18": check.NA, // no audit.log
 		}},
 	}
 	for _, tt := range tests {

@@ -39,6 +39,12 @@ func ok(ip, user string, pid int) func(*parse.Record) {
 	}
 }
 
+func audit(typ, user, ip, detail string) func(*parse.Record) {
+	return func(r *parse.Record) {
+		r.Program, r.Method, r.User, r.SrcIP, r.Detail, r.Source = "audit", typ, user, ip, detail, "var/log/audit/audit.log"
+	}
+}
+
 func run(t *testing.T, p *policy.Policy, recs []parse.Record) map[string]Result {
 	t.Helper()
 	if p == nil {
@@ -167,6 +173,35 @@ func TestChecks(t *testing.T) {
 				}),
 			}
 		}, "R07", Notice, 1, map[string]int{"sudo_commands": 2, "high_risk_commands": 1}},
+		{"R18 no audit log", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 1, time.Minute) },
+			"R18", NA, 0, nil},
+		{"R18 rule change", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(9, 10, 0, 0), parse.KindAudit, audit("CONFIG_CHANGE", "", "", "res=1 op=remove_rule")),
+				b.r(at(9, 10, 0, 1), parse.KindAudit, audit("USER_CMD", "alice", "", "res=success")),
+				b.r(at(9, 10, 0, 2), parse.KindAudit, audit("SYSCALL", "", "", "res=success")),
+			}
+		}, "R18", Finding, 1, map[string]int{"records": 3, "config_changes": 1, "user_commands": 1, "syscalls": 1, "login_failures": 0}},
+		{"R18 failures below threshold are info", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for i := 0; i < 4; i++ {
+				out = append(out, b.r(at(9, 10, i, 0), parse.KindAudit, audit("USER_LOGIN", "admin", "198.51.100.7", "res=failed op=login")))
+			}
+			return append(out, b.r(at(9, 11, 0, 0), parse.KindAudit, audit("USER_LOGIN", "alice", "10.0.0.5", "res=success op=login")))
+		}, "R18", Pass, 1, map[string]int{"logins": 5, "login_failures": 4}},
+		{"R18 failures at threshold", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for i := 0; i < 5; i++ {
+				out = append(out, b.r(at(9, 10, i, 0), parse.KindAudit, audit("USER_AUTH", "admin", "198.51.100.7", "res=failed op=PAM:authentication")))
+			}
+			return out
+		}, "R18", Notice, 1, map[string]int{"authentications": 5, "auth_failures": 5}},
+		{"R18 anomaly and auditd stop", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(9, 10, 0, 0), parse.KindAudit, audit("ANOM_PROMISCUOUS", "auid:1000", "", "")),
+				b.r(at(9, 10, 5, 0), parse.KindAudit, audit("DAEMON_END", "", "", "res=success op=terminate")),
+			}
+		}, "R18", Notice, 2, map[string]int{"anomalies": 1, "daemon_events": 1}},
 		{"R08 uid 0", nil, func(b *rb) []parse.Record {
 			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindUserMod, func(r *parse.Record) { r.User, r.Detail = "bob", "uid 1001->0" })}
 		}, "R08", Finding, 1, nil},

@@ -42,6 +42,7 @@ const (
 	kSessionClose
 	kLastlog
 	kLogout
+	kAudit // a notable audit record (R18): failed authentication, rule change, anomaly, auditd stop
 )
 
 // rec flags.
@@ -134,7 +135,7 @@ type recExt struct {
 func hasExt(k kind) bool {
 	switch k {
 	case kSudoOK, kCronCmd, kSudoDenied, kSudoAuthFail, kSuOK, kSuFail, kAcct,
-		kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop, kCronEdit, kLogout:
+		kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop, kCronEdit, kLogout, kAudit:
 		return true
 	}
 	return false
@@ -217,6 +218,10 @@ type Engine struct {
 	// sudoCount counts every sudo command; only those a rule lists are kept.
 	sudoCount int
 
+	// audit records in the period by type, and those with res=failed (R18).
+	auditTypes  map[string]int64
+	auditFailed map[string]int64
+
 	issues []Issue
 
 	// cmdMemo caches the classification of commands (sudo and cron
@@ -297,20 +302,22 @@ type Baseline struct {
 // New returns an engine for the period [start, end) under policy p (validated).
 func New(p *policy.Policy, start, end time.Time) *Engine {
 	e := &Engine{
-		pol:       p,
-		cal:       p.Calendar(),
-		nets:      p.AdminNetworks(),
-		start:     start,
-		end:       end,
-		ids:       map[string]uint32{"": 0},
-		strs:      []string{""},
-		fileIdx:   map[string]uint32{},
-		streamIdx: map[string]*srcState{},
-		orgIdx:    map[origin]uint32{},
-		kindCount: map[parse.Kind]int64{},
-		lastlog:   map[string]time.Time{},
-		hosts:     map[string]bool{},
-		cmdMemo:   map[string]cmdClass{},
+		pol:         p,
+		cal:         p.Calendar(),
+		nets:        p.AdminNetworks(),
+		start:       start,
+		end:         end,
+		ids:         map[string]uint32{"": 0},
+		strs:        []string{""},
+		fileIdx:     map[string]uint32{},
+		streamIdx:   map[string]*srcState{},
+		orgIdx:      map[origin]uint32{},
+		auditTypes:  map[string]int64{},
+		auditFailed: map[string]int64{},
+		kindCount:   map[parse.Kind]int64{},
+		lastlog:     map[string]time.Time{},
+		hosts:       map[string]bool{},
+		cmdMemo:     map[string]cmdClass{},
 	}
 	loc := p.Location()
 	for d := start.In(loc); d.Before(end); d = d.AddDate(0, 0, 1) {
@@ -499,6 +506,9 @@ func (e *Engine) Add(r *parse.Record) {
 			xe.target = e.intern(r.TargetUser)
 		case kLogout:
 			xe.aux = e.intern(r.TTY)
+		case kAudit:
+			xe.aux = e.intern(r.Method)
+			xe.arg = e.intern(r.Detail)
 		}
 		x.vk = mkVK(int32(len(e.ext)), k, x.flags())
 		e.ext = append(e.ext, xe)
@@ -658,8 +668,40 @@ func (e *Engine) classify(r *parse.Record) (kind, uint8) {
 		return kSessionClose, 0
 	case parse.KindWtmpLogout:
 		return kLogout, fSecondary
+	case parse.KindAudit:
+		failed := strings.Contains(r.Detail, "res=failed")
+		count(e.auditTypes, r.Method)
+		if failed {
+			count(e.auditFailed, r.Method)
+		}
+		if auditNotable(r.Method, failed) {
+			return kAudit, fl
+		}
 	}
 	return kOther, 0
+}
+
+// count adds one to m[k], copying k when it is new (it may point into a
+// reader's buffer).
+func count(m map[string]int64, k string) {
+	if n, ok := m[k]; ok {
+		m[k] = n + 1
+		return
+	}
+	m[strings.Clone(k)] = 1
+}
+
+// auditNotable reports the audit records R18 lists one by one: failed
+// logins and authentications, audit rule changes, anomalies and auditd
+// stopping; the rest are only counted by type.
+func auditNotable(typ string, failed bool) bool {
+	switch {
+	case failed && (typ == "USER_LOGIN" || typ == "USER_AUTH" || typ == "USER_ACCT"):
+		return true
+	case typ == "CONFIG_CHANGE", typ == "DAEMON_END", typ == "DAEMON_ABORT", strings.HasPrefix(typ, "ANOM_"):
+		return true
+	}
+	return false
 }
 
 // suspiciousScan returns the first policy high-risk substring in cmd, or "".
@@ -693,12 +735,12 @@ func (e *Engine) Results() []Result {
 	j := &judge{e: e, idUnapproved: e.intern("unapproved"), idIncorrectPassword: e.intern("incorrect_password")}
 	rules := []func() Result{
 		j.r01, j.r02, j.r03, j.r04, j.r05, j.r06, j.r07, j.r08, j.r09,
-		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17,
+		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17, j.r18,
 	}
 	// The rules only read the engine (they scan commands rather than use
 	// the Add-time command cache, and key strings are interned above), so
 	// they run on every core;
-	// each writes its own slot, so the order stays R01..R17.
+	// each writes its own slot, so the order stays R01..R18.
 	out := make([]Result, len(rules))
 	next := make(chan int, len(rules))
 	for i := range rules {

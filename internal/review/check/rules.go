@@ -1370,3 +1370,130 @@ func minutesEn(m int) string {
 	}
 	return fmt.Sprintf("%d min", m)
 }
+
+// auditCounters are the aureport-style totals R18 reports, each the sum of
+// its audit record types (a type ending in "_" is a prefix).
+var auditCounters = []struct {
+	name   string
+	failed bool // count only res=failed records
+	types  []string
+}{
+	{"logins", false, []string{"USER_LOGIN"}},
+	{"login_failures", true, []string{"USER_LOGIN"}},
+	{"authentications", false, []string{"USER_AUTH"}},
+	{"auth_failures", true, []string{"USER_AUTH", "USER_ACCT"}},
+	{"account_changes", false, []string{"ADD_USER", "DEL_USER", "USER_MGMT", "ADD_GROUP", "DEL_GROUP", "GRP_MGMT", "USER_CHAUTHTOK", "ROLE_ASSIGN", "ROLE_REMOVE"}},
+	{"user_commands", false, []string{"USER_CMD"}},
+	{"config_changes", false, []string{"CONFIG_CHANGE"}},
+	{"anomalies", false, []string{"ANOM_"}},
+	{"avc_denials", false, []string{"AVC"}},
+	{"daemon_events", false, []string{"DAEMON_"}},
+	{"syscalls", false, []string{"SYSCALL"}},
+}
+
+// auditTotal sums m over types (a type ending in "_" is a prefix).
+func auditTotal(m map[string]int64, types []string) int {
+	n := int64(0)
+	for typ, c := range m {
+		for _, t := range types {
+			if typ == t || strings.HasSuffix(t, "_") && strings.HasPrefix(typ, t) {
+				n += c
+				break
+			}
+		}
+	}
+	return int(n)
+}
+
+func (j *judge) r18() Result {
+	t := j.e.pol.Thresholds
+	r := Result{
+		ID:    "R18",
+		Title: Text{"auditd 요약", "Audit summary"},
+		Criterion: Text{
+			fmt.Sprintf("감사 로그 유형별 건수 집계(aureport 방식); 감사 규칙 변경(CONFIG_CHANGE) → 위험; auditd 중지(DAEMON_END/DAEMON_ABORT)·이상 징후(ANOM_*) → 주의; 한 계정·접속지의 인증 실패(USER_LOGIN/USER_AUTH/USER_ACCT res=failed) %d회 이상 → 주의 (미만은 정보)", t.AuditAuthFailures),
+			fmt.Sprintf("audit records counted by type (aureport style); audit rule change (CONFIG_CHANGE) → finding; auditd stop (DAEMON_END/DAEMON_ABORT) and anomalies (ANOM_*) → notice; ≥%d failed authentications (USER_LOGIN/USER_AUTH/USER_ACCT res=failed) for one account and address → notice (fewer: info)", t.AuditAuthFailures),
+		},
+		Maps: []string{"ISMS-P 2.9.4"},
+	}
+	total := 0
+	for _, n := range j.e.auditTypes {
+		total += int(n)
+	}
+	if total == 0 {
+		r.Verdict = NA
+		r.Note = Text{"기간 내 감사 로그(audit.log) 기록이 없어 점검하지 않음", "not checked: no audit log (audit.log) records in the period"}
+		return finish(r)
+	}
+	type k5 struct{ host, user, ip, typ, arg uint32 }
+	g := newGroups[k5]()
+	for i, x := range j.e.evs {
+		if x.kind() != kAudit {
+			continue
+		}
+		k := k5{host: j.e.hostOf(x), typ: j.aux(x)}
+		switch typ := j.s(k.typ); {
+		case typ == "CONFIG_CHANGE":
+			k.arg = j.arg(x) // one item per operation
+		case typ == "DAEMON_END", typ == "DAEMON_ABORT", strings.HasPrefix(typ, "ANOM_"):
+			k.user = x.user
+		default: // failed authentication
+			k.user, k.ip = x.user, x.ip
+		}
+		g.add(k, i)
+	}
+	for _, k := range g.order {
+		idx := g.idx[k]
+		typ, u, ip, arg := j.s(k.typ), j.s(k.user), j.s(k.ip), j.s(k.arg)
+		var sev Severity
+		var subj string
+		var sum Text
+		switch {
+		case typ == "CONFIG_CHANGE":
+			op := detailValue(arg, "op")
+			sev, subj = SevFinding, "config:"+op
+			sum = Text{fmt.Sprintf("감사 규칙 변경(CONFIG_CHANGE) %d건: %s", len(idx), orDash(op)), fmt.Sprintf("%d audit rule change(s) (CONFIG_CHANGE): %s", len(idx), orDash(op))}
+		case typ == "DAEMON_END", typ == "DAEMON_ABORT":
+			sev, subj = SevNotice, "daemon:"+typ
+			sum = Text{fmt.Sprintf("auditd 중지(%s) %d건", typ, len(idx)), fmt.Sprintf("auditd stopped (%s) %d time(s)", typ, len(idx))}
+		case strings.HasPrefix(typ, "ANOM_"):
+			sev, subj = SevNotice, typ+":"+u
+			sum = Text{fmt.Sprintf("감사 이상 징후 %s %d건 (계정 %s)", typ, len(idx), orDash(u)), fmt.Sprintf("audit anomaly %s, %d record(s) (account %s)", typ, len(idx), orDash(u))}
+		default:
+			sev, subj = SevInfo, typ+":"+u+"@"+ip
+			if len(idx) >= t.AuditAuthFailures {
+				sev = SevNotice
+			}
+			sum = Text{fmt.Sprintf("%s 인증 실패(%s) %d회, 접속지 %s", orDash(u), typ, len(idx), orDash(ip)), fmt.Sprintf("%s: %d failed %s from %s", orDash(u), len(idx), typ, orDash(ip))}
+		}
+		r.Items = append(r.Items, j.item("R18", sev, j.s(k.host), subj, idx, sum))
+	}
+	r.Examined = total
+	r.Counts = map[string]int{"records": total}
+	for _, c := range auditCounters {
+		m := j.e.auditTypes
+		if c.failed {
+			m = j.e.auditFailed
+		}
+		r.Counts[c.name] = auditTotal(m, c.types)
+	}
+	return finish(r)
+}
+
+// detailValue returns the value of key in a "k=v k=v" detail string.
+func detailValue(detail, key string) string {
+	for _, f := range strings.Fields(detail) {
+		if v, ok := strings.CutPrefix(f, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// orDash returns s, or "-" when it is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

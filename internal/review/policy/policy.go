@@ -82,6 +82,7 @@ type Thresholds struct {
 	DormantDays           int `json:"dormant_days" ko:"R14 장기 미사용 기준(일)" en:"R14 dormant account threshold (days)"`
 	SessionMaxHours       int `json:"session_max_hours" ko:"R17 주의: 세션 최대 길이(시간)" en:"R17 notice: longest session allowed (hours)"`
 	ClockStepSeconds      int `json:"clock_step_seconds" ko:"R16 주의: 시각 변경 허용 폭(초)" en:"R16 notice: clock step allowed (seconds)"`
+	AuditAuthFailures     int `json:"audit_auth_failures" ko:"R18 주의: 한 계정·접속지의 감사 로그 인증 실패(USER_LOGIN/USER_AUTH/USER_ACCT res=failed) 횟수 (미만은 정보로 목록화)" en:"R18 notice: failed authentications in the audit log (USER_LOGIN/USER_AUTH/USER_ACCT res=failed) for one account and address (fewer are listed as info)"`
 }
 
 // Default returns the built-in policy: the reference's defaults, KST business
@@ -128,6 +129,7 @@ func Default() *Policy {
 			DormantDays:           90,
 			SessionMaxHours:       12,
 			ClockStepSeconds:      1,
+			AuditAuthFailures:     5,
 		},
 	}
 }
@@ -336,7 +338,7 @@ func (p *Policy) Validate() error {
 		{"success_after_failures", t.SuccessAfterFailures}, {"success_after_window_minutes", t.SuccessAfterWindowMin},
 		{"gap_auth_hours", t.GapAuthHours}, {"gap_syslog_hours", t.GapSyslogHours},
 		{"dormant_days", t.DormantDays}, {"session_max_hours", t.SessionMaxHours},
-		{"clock_step_seconds", t.ClockStepSeconds},
+		{"clock_step_seconds", t.ClockStepSeconds}, {"audit_auth_failures", t.AuditAuthFailures},
 	} {
 		if f.v <= 0 {
 			bad("thresholds."+f.name, "%d must be greater than 0", f.v)

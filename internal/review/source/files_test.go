@@ -157,7 +157,7 @@ func TestFilesRHEL(t *testing.T) {
 	}
 	// core text kinds arrive
 	for k, n := range map[parse.Kind]int{parse.KindSSHAccepted: 4, parse.KindSudoCommand: 2, parse.KindSuSuccess: 3, parse.KindCronCmd: 3,
-		parse.KindFTPTransfer: 3, parse.KindAudit: 7} {
+		parse.KindFTPTransfer: 3, parse.KindAudit: 8} {
 		if byKind[k] != n {
 			t.Errorf("%s: %d records, want %d", k, byKind[k], n)
 		}
