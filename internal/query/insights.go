@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -337,7 +338,16 @@ type RunOptions struct {
 	// Pointer, when set, gives the @ptr of a result row whose event has no
 	// Ptr; it is called for the returned rows only.
 	Pointer func(e *Event) string
+	// Progress, when set, is called about every ProgressEvery while the query
+	// runs, with the rows and statistics it would return if the events ended
+	// there (GetQueryResults' partial results).
+	Progress      func(rows [][]Field, st Stats)
+	ProgressEvery time.Duration
 }
+
+// progressCheck is how many events pass between looks at the clock for
+// RunOptions.Progress.
+const progressCheck = 4096
 
 // Run evaluates the query over events with the default result limit
 // (MaxInsightsLimit) and returns the result rows and statistics.
@@ -376,13 +386,36 @@ func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats,
 		order, keep = q.pruneOrder(rest, limit)
 	}
 
+	// result finishes the rows held: the stats groups, or the kept records.
+	result := func(list []*record) [][]Field {
+		if agg != nil {
+			list = agg.rows()
+		} else if len(rest) == 0 || rest[0].kind != stSort {
+			sortRecords(list, newestFirst)
+		}
+		for i := range rest {
+			list = rest[i].applyList(list)
+		}
+		if len(list) > limit {
+			list = list[:limit]
+		}
+		return q.format(list, o.Pointer)
+	}
+
 	var st Stats
 	var list []*record
 	var worst *record // once pruned, the last row kept: later rows must sort before it
 	var ev Event
 	scratch := record{ev: &ev}
+	lastProgress := time.Now()
 	for e := range events {
 		ev = e
+		if o.Progress != nil && int64(st.RecordsScanned)%progressCheck == progressCheck-1 && time.Since(lastProgress) >= o.ProgressEvery {
+			// The later stages work on a copy of the list (they may reorder or
+			// cut it); they only set the same values again on shared records.
+			o.Progress(result(slices.Clone(list)), st)
+			lastProgress = time.Now()
+		}
 		st.RecordsScanned++
 		st.BytesScanned += float64(len(e.Message))
 		scratch.vals, scratch.isJSON = nil, 0
@@ -419,18 +452,7 @@ func (q *Query) RunWith(events iter.Seq[Event], o RunOptions) ([][]Field, Stats,
 			return nil, st, ErrTooManyRecords
 		}
 	}
-	if agg != nil {
-		list = agg.rows()
-	} else if len(rest) == 0 || rest[0].kind != stSort {
-		sortRecords(list, newestFirst)
-	}
-	for i := range rest {
-		list = rest[i].applyList(list)
-	}
-	if len(list) > limit {
-		list = list[:limit]
-	}
-	return q.format(list, o.Pointer), st, nil
+	return result(list), st, nil
 }
 
 // hasLimit reports whether the query has a limit command.

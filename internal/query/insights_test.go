@@ -635,3 +635,36 @@ func TestMessageFields(t *testing.T) {
 		}
 	}
 }
+
+func TestQuery_RunWithProgress(t *testing.T) {
+	var evs []Event
+	for i := range 10_000 {
+		evs = append(evs, Event{Timestamp: t0 + int64(i), Message: "n=" + strconv.Itoa(i)})
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string // the partial rows at each call, then the result
+	}{
+		{"stats count(*) as n", []string{"n=4095\n", "n=8191\n", "n=10000\n"}},
+		{"fields @message | sort @timestamp desc | limit 1", []string{"@message=n=4094\n", "@message=n=8190\n", "@message=n=9999\n"}},
+		{"parse 'n=*' as k | dedup k | limit 2 | display k", []string{"k=4094\nk=4093\n", "k=8190\nk=8189\n", "k=9999\nk=9998\n"}},
+	} {
+		q, err := ParseInsights(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		var scanned []float64
+		rows, _, err := q.RunWith(slices.Values(evs), RunOptions{Progress: func(rows [][]Field, st Stats) {
+			got = append(got, render(rows))
+			scanned = append(scanned, st.RecordsScanned)
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, render(rows))
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) || fmt.Sprint(scanned) != "[4095 8191]" {
+			t.Errorf("%q: progress %q at %v, want %q at [4095 8191]", tc.query, got, scanned, tc.want)
+		}
+	}
+}
