@@ -35,10 +35,12 @@ func TestRun_FixtureTrees(t *testing.T) {
 			"R10": check.Finding, // the system log goes silent after rsyslog stops
 			"R12": check.NA,      // no approved networks in the default policy
 			"R18": check.Finding, // an audit rule was removed (CONFIG_CHANGE)
+			"R19": check.Notice,  // anonymous download, upload and delete in xferlog
 		}},
 		{"testdata/debian-utc", time.UTC, map[string]check.Verdict{
 			"R12": check.NA,
 			"R18": check.NA, // no audit.log
+			"R19": check.NA, // no xferlog
 		}},
 	}
 	for _, tt := range tests {

@@ -45,6 +45,12 @@ func audit(typ, user, ip, detail string) func(*parse.Record) {
 	}
 }
 
+func ftp(user, method, file, detail string) func(*parse.Record) {
+	return func(r *parse.Record) {
+		r.Program, r.User, r.SrcIP, r.Method, r.Command, r.Detail, r.Source = "xferlog", user, "192.0.2.80", method, file, detail, "var/log/xferlog"
+	}
+}
+
 func run(t *testing.T, p *policy.Policy, recs []parse.Record) map[string]Result {
 	t.Helper()
 	if p == nil {
@@ -202,6 +208,22 @@ func TestChecks(t *testing.T) {
 				b.r(at(9, 10, 5, 0), parse.KindAudit, audit("DAEMON_END", "", "", "res=success op=terminate")),
 			}
 		}, "R18", Notice, 2, map[string]int{"anomalies": 1, "daemon_events": 1}},
+		{"R19 no xferlog", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 1, time.Minute) },
+			"R19", NA, 0, nil},
+		{"R19 approved uploader and real-user download pass", func(p *policy.Policy) { p.ApprovedFTPUploaders = []string{"alice"} }, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(4, 10, 0, 0), parse.KindFTPTransfer, ftp("alice", "upload", "/home/alice/a.sh", "mode=r bytes=10 status=c")),
+				b.r(at(4, 10, 1, 0), parse.KindFTPTransfer, ftp("bob", "download", "/home/bob/b.txt", "mode=r bytes=10 status=i")),
+			}
+		}, "R19", Pass, 0, map[string]int{"transfers": 2, "uploads": 1, "downloads": 1, "incomplete": 1}},
+		{"R19 anonymous, unapproved upload, delete", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(4, 10, 0, 0), parse.KindFTPTransfer, ftp("anonymous@", "download", "/pub/x.tgz", "mode=a bytes=10 status=c")),
+				b.r(at(4, 10, 0, 5), parse.KindFTPTransfer, ftp("anonymous@", "download", "/pub/y.tgz", "mode=a bytes=10 status=c")),
+				b.r(at(4, 10, 1, 0), parse.KindFTPTransfer, ftp("alice", "upload", "/home/alice/a.sh", "mode=r bytes=10 status=c")),
+				b.r(at(4, 10, 2, 0), parse.KindFTPTransfer, ftp("alice", "delete", "/home/alice/old", "mode=r bytes=0 status=c")),
+			}
+		}, "R19", Notice, 3, map[string]int{"transfers": 4, "anonymous": 2, "deletes": 1}},
 		{"R08 uid 0", nil, func(b *rb) []parse.Record {
 			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindUserMod, func(r *parse.Record) { r.User, r.Detail = "bob", "uid 1001->0" })}
 		}, "R08", Finding, 1, nil},

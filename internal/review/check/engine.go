@@ -43,6 +43,7 @@ const (
 	kLastlog
 	kLogout
 	kAudit // a notable audit record (R18): failed authentication, rule change, anomaly, auditd stop
+	kFTP   // a notable FTP transfer (R19): anonymous or guest, upload by an unapproved user, delete
 )
 
 // rec flags.
@@ -135,7 +136,7 @@ type recExt struct {
 func hasExt(k kind) bool {
 	switch k {
 	case kSudoOK, kCronCmd, kSudoDenied, kSudoAuthFail, kSuOK, kSuFail, kAcct,
-		kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop, kCronEdit, kLogout, kAudit:
+		kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop, kCronEdit, kLogout, kAudit, kFTP:
 		return true
 	}
 	return false
@@ -221,6 +222,8 @@ type Engine struct {
 	// audit records in the period by type, and those with res=failed (R18).
 	auditTypes  map[string]int64
 	auditFailed map[string]int64
+	// FTP transfers in the period by counter name (R19).
+	ftp map[string]int
 
 	issues []Issue
 
@@ -314,6 +317,7 @@ func New(p *policy.Policy, start, end time.Time) *Engine {
 		orgIdx:      map[origin]uint32{},
 		auditTypes:  map[string]int64{},
 		auditFailed: map[string]int64{},
+		ftp:         map[string]int{},
 		kindCount:   map[parse.Kind]int64{},
 		lastlog:     map[string]time.Time{},
 		hosts:       map[string]bool{},
@@ -509,6 +513,10 @@ func (e *Engine) Add(r *parse.Record) {
 		case kAudit:
 			xe.aux = e.intern(r.Method)
 			xe.arg = e.intern(r.Detail)
+		case kFTP:
+			xe.aux = e.intern(r.Method)
+			xe.arg = e.intern(r.Command)
+			xe.target = e.intern(ftpMode(r.Detail))
 		}
 		x.vk = mkVK(int32(len(e.ext)), k, x.flags())
 		e.ext = append(e.ext, xe)
@@ -677,6 +685,10 @@ func (e *Engine) classify(r *parse.Record) (kind, uint8) {
 		if auditNotable(r.Method, failed) {
 			return kAudit, fl
 		}
+	case parse.KindFTPTransfer:
+		if e.ftpNotable(r) {
+			return kFTP, fl
+		}
 	}
 	return kOther, 0
 }
@@ -702,6 +714,48 @@ func auditNotable(typ string, failed bool) bool {
 		return true
 	}
 	return false
+}
+
+// ftpMode returns the xferlog access mode (a anonymous, g guest, r real
+// user) from a transfer's detail.
+func ftpMode(detail string) string {
+	if i := strings.Index(detail, "mode="); i >= 0 && i+len("mode=") < len(detail) {
+		return detail[i+len("mode=") : i+len("mode=")+1]
+	}
+	return ""
+}
+
+// ftpNotable counts an FTP transfer and reports whether R19 lists it:
+// anonymous or guest access, an upload by a user outside
+// approved_ftp_uploaders, or a delete.
+func (e *Engine) ftpNotable(r *parse.Record) bool {
+	e.ftp["transfers"]++
+	mode := ftpMode(r.Detail)
+	notable := false
+	switch mode {
+	case "a":
+		e.ftp["anonymous"]++
+		notable = true
+	case "g":
+		e.ftp["guest"]++
+		notable = true
+	}
+	if strings.Contains(r.Detail, "status=i") {
+		e.ftp["incomplete"]++
+	}
+	switch r.Method {
+	case "download":
+		e.ftp["downloads"]++
+	case "upload":
+		e.ftp["uploads"]++
+		if !slices.Contains(e.pol.ApprovedFTPUploaders, r.User) {
+			notable = true
+		}
+	case "delete":
+		e.ftp["deletes"]++
+		notable = true
+	}
+	return notable
 }
 
 // suspiciousScan returns the first policy high-risk substring in cmd, or "".
@@ -735,12 +789,12 @@ func (e *Engine) Results() []Result {
 	j := &judge{e: e, idUnapproved: e.intern("unapproved"), idIncorrectPassword: e.intern("incorrect_password")}
 	rules := []func() Result{
 		j.r01, j.r02, j.r03, j.r04, j.r05, j.r06, j.r07, j.r08, j.r09,
-		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17, j.r18,
+		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17, j.r18, j.r19,
 	}
 	// The rules only read the engine (they scan commands rather than use
 	// the Add-time command cache, and key strings are interned above), so
 	// they run on every core;
-	// each writes its own slot, so the order stays R01..R18.
+	// each writes its own slot, so the order stays R01..R19.
 	out := make([]Result, len(rules))
 	next := make(chan int, len(rules))
 	for i := range rules {

@@ -1497,3 +1497,59 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+func (j *judge) r19() Result {
+	p := j.e.pol
+	r := Result{
+		ID:    "R19",
+		Title: Text{"FTP 전송", "FTP transfers"},
+		Criterion: Text{
+			fmt.Sprintf("xferlog의 익명(a)·게스트(g) 접근 전송 → 주의; 업로드 허용 계정(%s) 외 계정의 업로드 → 주의; 파일 삭제 → 주의", orDash(strings.Join(p.ApprovedFTPUploaders, ","))),
+			fmt.Sprintf("xferlog transfers in anonymous (a) or guest (g) access mode → notice; uploads by accounts outside approved_ftp_uploaders (%s) → notice; deletes → notice", orDash(strings.Join(p.ApprovedFTPUploaders, ","))),
+		},
+		Maps: []string{"KISA U-43 Step 1 (xferlog)"},
+	}
+	if j.e.ftp["transfers"] == 0 {
+		r.Verdict = NA
+		r.Note = Text{"기간 내 FTP 전송 기록(xferlog)이 없어 점검하지 않음", "not checked: no FTP transfer log (xferlog) records in the period"}
+		return finish(r)
+	}
+	type k5 struct{ host, user, ip, method, mode uint32 }
+	g := newGroups[k5]()
+	for i, x := range j.e.evs {
+		if x.kind() == kFTP {
+			g.add(k5{j.e.hostOf(x), x.user, x.ip, j.aux(x), j.target(x)}, i)
+		}
+	}
+	for _, k := range g.order {
+		idx := g.idx[k]
+		u, ip, method, mode := orDash(j.s(k.user)), orDash(j.s(k.ip)), j.s(k.method), j.s(k.mode)
+		var files []string
+		for _, i := range idx {
+			if f := j.s(j.arg(j.e.evs[i])); !slices.Contains(files, f) {
+				files = append(files, f)
+			}
+		}
+		var why Text
+		switch {
+		case mode == "a":
+			why = Text{"익명 접근", "anonymous access"}
+		case mode == "g":
+			why = Text{"게스트 접근", "guest access"}
+		case method == "upload":
+			why = Text{"업로드 허용 계정 아님", "not an approved uploader"}
+		default:
+			why = Text{"파일 삭제", "file deleted"}
+		}
+		r.Items = append(r.Items, j.item("R19", SevNotice, j.s(k.host), u+"@"+ip+"|"+method+"|"+mode, idx, Text{
+			fmt.Sprintf("%s (%s): FTP %s %d건 — %s: %s", u, ip, method, len(idx), why.Ko, short(files, 5)),
+			fmt.Sprintf("%s (%s): %d FTP %s(s) — %s: %s", u, ip, len(idx), method, why.En, short(files, 5)),
+		}))
+	}
+	r.Examined = j.e.ftp["transfers"]
+	r.Counts = map[string]int{}
+	for _, n := range []string{"transfers", "downloads", "uploads", "deletes", "anonymous", "guest", "incomplete"} {
+		r.Counts[n] = j.e.ftp[n]
+	}
+	return finish(r)
+}

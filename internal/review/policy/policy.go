@@ -46,6 +46,7 @@ type Policy struct {
 	SecurityServices      []string `json:"security_services" ko:"로깅·보안 데몬: 중지 시 위험 (R11)" en:"logging and security daemons: a stop is a finding (R11)"`
 	ExpectedSources       []string `json:"expected_sources" ko:"수집되어야 하는 로그 종류 (U-72 목록): auth, syslog, cron, wtmp, btmp, lastlog, audit 등" en:"log kinds that must be collected (U-72 inventory): auth, syslog, cron, wtmp, btmp, lastlog, audit, ..."`
 	RetentionDays         int      `json:"retention_days" ko:"요구 보존 기간(일): 365, 400, 731 등 (제8조 1년/2년)" en:"required retention in days: 365, 400, 731, ... (1 or 2 years)"`
+	ApprovedFTPUploaders  []string `json:"approved_ftp_uploaders" ko:"R19: FTP 업로드가 허용된 계정 (그 외 계정의 업로드는 주의)" en:"R19: accounts allowed to upload over FTP (uploads by others are a notice)"`
 	SuspiciousCommands    []string `json:"suspicious_commands" ko:"고위험 명령 부분 문자열 (sudo/cron): 로그 삭제, 셸 상승, 다운로드 실행" en:"high-risk command substrings (sudo/cron): log wiping, shell escalation, download-and-run"`
 
 	Thresholds Thresholds `json:"thresholds" ko:"검토 임계값" en:"review thresholds"`
@@ -109,9 +110,10 @@ func Default() *Policy {
 		ChangeTicketPattern:   "",
 		SecurityServices: []string{"sshd", "ssh", "rsyslog", "syslog", "systemd-journald", "auditd", "crond", "cron",
 			"amazon-cloudwatch-agent", "logwarden"},
-		ExpectedSources:    []string{"auth"},
-		RetentionDays:      365,
-		SuspiciousCommands: []string{"/var/log", "history -c", "shred", "truncate", "/bin/bash", "/bin/sh", "/bin/su", "sudo -i", "sudo -s", "curl ", "wget ", "base64 -d", "nc ", "/tmp/", "/dev/shm"},
+		ExpectedSources:      []string{"auth"},
+		RetentionDays:        365,
+		ApprovedFTPUploaders: []string{},
+		SuspiciousCommands:   []string{"/var/log", "history -c", "shred", "truncate", "/bin/bash", "/bin/sh", "/bin/su", "sudo -i", "sudo -s", "curl ", "wget ", "base64 -d", "nc ", "/tmp/", "/dev/shm"},
 		Thresholds: Thresholds{
 			BruteForceNotice:      5,
 			BruteForceFinding:     20,
