@@ -49,6 +49,9 @@ const (
 	queryPageBytes  = 4 << 20
 	// maxDescribeQueries is the largest DescribeQueries page (maxResults).
 	maxDescribeQueries = 1000
+	// queryProgressEvery is how often a running query updates its partial
+	// results.
+	queryProgressEvery = time.Second
 	// minRunningQueries is the fewest queries Running at once; more run on
 	// machines with more CPUs (GOMAXPROCS).
 	minRunningQueries = 2
@@ -116,11 +119,15 @@ type queries struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	// timeout is queryTimeout and maxHeld maxQueryHeld; gate, when set, holds
-	// every query in Running until it is closed or the query ends (tests).
-	timeout time.Duration
-	maxHeld int
-	gate    chan struct{}
+	// timeout is queryTimeout, maxHeld maxQueryHeld and progressEvery
+	// queryProgressEvery. gate, when set, holds every query in Running until
+	// it is closed or the query ends; progressGate holds it after each
+	// partial result (tests).
+	timeout       time.Duration
+	maxHeld       int
+	progressEvery time.Duration
+	gate          chan struct{}
+	progressGate  chan struct{}
 	// slots holds a token for each query Running.
 	slots chan struct{}
 
@@ -132,7 +139,7 @@ type queries struct {
 
 func newQueries() *queries {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &queries{ctx: ctx, cancel: cancel, timeout: queryTimeout, maxHeld: maxQueryHeld,
+	return &queries{ctx: ctx, cancel: cancel, timeout: queryTimeout, maxHeld: maxQueryHeld, progressEvery: queryProgressEvery,
 		slots: make(chan struct{}, max(runtime.GOMAXPROCS(0), minRunningQueries)), byID: map[string]*insightsQuery{}}
 }
 
@@ -348,8 +355,22 @@ func (s *Server) runQuery(ctx context.Context, iq *insightsQuery) {
 		}
 	}
 	var readErr error
+	partial := func(rows [][]query.Field, st query.Stats) {
+		iq.mu.Lock()
+		if iq.status == statusRunning {
+			iq.rows, iq.stats = rows, st
+		}
+		iq.mu.Unlock()
+		if g := s.queries.progressGate; g != nil {
+			select {
+			case <-g:
+			case <-ctx.Done():
+			}
+		}
+	}
 	rows, st, err := iq.q.RunWith(s.queryEvents(ctx, iq, &readErr), query.RunOptions{
-		Limit: iq.limit, MaxHeld: s.queries.maxHeld, Pointer: encodePtr})
+		Limit: iq.limit, MaxHeld: s.queries.maxHeld, Pointer: encodePtr,
+		Progress: partial, ProgressEvery: s.queries.progressEvery})
 	status := statusComplete
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
@@ -498,6 +519,9 @@ func (s *Server) getQueryResults(rc *reqCtx, in *getQueryResultsIn) (any, *APIEr
 			return nil, newErr(codeInvalidParameter, msgBadToken)
 		}
 		from = int(n)
+	}
+	if rows == nil {
+		rows = [][]query.Field{}
 	}
 	out := getQueryResultsOut{Status: status, Results: [][]query.Field{}, QueryLanguage: queryLanguageCWLI,
 		Statistics: queryStatsOut{RecordsMatched: st.RecordsMatched, RecordsScanned: st.RecordsScanned,

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/logwarden/logwarden/internal/query"
+	"github.com/logwarden/logwarden/internal/store"
 )
 
 // insightsBase is the first event time of the Insights fixture: the server
@@ -449,4 +450,46 @@ func TestInsightsClose(t *testing.T) {
 	}
 	_, err := c.StartQuery(ctx, in)
 	wantAPIError[*types.ServiceUnavailableException](t, err, "The server is shutting down.")
+}
+
+// TestInsightsPartialResults checks that GetQueryResults shows the rows so
+// far while a query runs.
+func TestInsightsPartialResults(t *testing.T) {
+	ts := startServer(t, Options{})
+	ts.srv.queries.progressEvery = 0 // every 4,096 events
+	progress := make(chan struct{})
+	ts.srv.queries.progressGate = progress
+	now := ts.clock.UnixMilli()
+	if err := ts.st.CreateGroup(store.GroupSpec{Name: "big"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.st.CreateStream("big", "s"); err != nil {
+		t.Fatal(err)
+	}
+	evs := make([]store.Event, 10_000)
+	for i := range evs {
+		evs[i] = store.Event{Timestamp: now - 10_000 + int64(i), Message: "line " + fmt.Sprint(i)}
+	}
+	if _, err := ts.st.Put("big", "s", evs); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client()
+	ctx := context.Background()
+	id := aws.ToString(must(c.StartQuery(ctx, &cwl.StartQueryInput{LogGroupName: aws.String("big"), StartTime: aws.Int64(0),
+		EndTime: aws.Int64(ts.clock.Unix()), QueryString: aws.String("stats count(*) as n")}))(t).QueryId)
+	var out *cwl.GetQueryResultsOutput
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		out = must(c.GetQueryResults(ctx, &cwl.GetQueryResultsInput{QueryId: aws.String(id)}))(t)
+		if len(out.Results) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := renderResults(out.Results); out.Status != types.QueryStatusRunning || got != "n=4095\n" || out.Statistics.RecordsMatched != 4095 {
+		t.Fatalf("while running: %s %q %+v, want Running n=4095", out.Status, got, out.Statistics)
+	}
+	close(progress)
+	if out := waitQuery(t, c, id, types.QueryStatusComplete); renderResults(out.Results) != "n=10000\n" {
+		t.Errorf("complete: %q", renderResults(out.Results))
+	}
 }

@@ -47,7 +47,9 @@
 // twice its row limit when it filters, sorts and limits, and fails beyond
 // 1,000,000 held records (dedup, a sort after a limit). At most 100 queries are
 // Scheduled or Running (LimitExceededException beyond); of those, GOMAXPROCS
-// (at least 2) run at a time and the others wait Scheduled. Results are lists of {field, value}
+// (at least 2) run at a time and the others wait Scheduled. While a query
+// runs, GetQueryResults shows its partial rows and statistics, updated every
+// second. Results are lists of {field, value}
 // strings, @timestamp as "YYYY-MM-DD HH:MM:SS.mmm" UTC, non-aggregate rows with
 // an @ptr; statistics count the records scanned and matched and the message
 // bytes. Ended queries are kept 24 hours, at most the last 100; then
@@ -61,8 +63,8 @@
 // Metric and subscription filters, StartLiveTail, export tasks, resource
 // policies, query definitions, account and region partitioning. Insights: the
 // SQL and PPL languages; more than 10,000 result rows (a StartQuery limit up
-// to 100,000 is accepted and capped); partial results while a query runs (its
-// statistics do grow); the SOURCE command; unmasking; @ptr in a filter. Texts
+// to 100,000 is accepted and capped); the SOURCE command; unmasking; @ptr in a
+// filter. Texts
 // that are guesses, not AWS's known wording: the logGroupIdentifier errors of
 // DescribeLogStreams, GetLogEvents and FilterLogEvents; the deletion-protection
 // ValidationException; UnknownOperationException's message; and for Insights
