@@ -39,6 +39,8 @@ const (
 	codeInvalidSignature  = "InvalidSignatureException"
 	codeMissingAuth       = "MissingAuthenticationTokenException"
 	codeIncompleteSig     = "IncompleteSignatureException"
+	codeMalformedQuery    = "MalformedQueryException"
+	codeLimitExceeded     = "LimitExceededException"
 	msgGroupNotFound      = "The specified log group does not exist."
 	msgStreamNotFound     = "The specified log stream does not exist."
 	msgGroupExists        = "The specified log group already exists"

@@ -69,12 +69,8 @@ const (
 	statusTimeout   = "Timeout"
 )
 
-const (
-	codeMalformedQuery = "MalformedQueryException"
-	codeLimitExceeded  = "LimitExceededException"
-	// queryLanguageCWLI is the only query language this server runs.
-	queryLanguageCWLI = "CWLI"
-)
+// queryLanguageCWLI is the only query language this server runs.
+const queryLanguageCWLI = "CWLI"
 
 var (
 	queryLanguages = []string{"CWLI", "SQL", "PPL"}
