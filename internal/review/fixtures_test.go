@@ -36,11 +36,13 @@ func TestRun_FixtureTrees(t *testing.T) {
 			"R12": check.NA,      // no approved networks in the default policy
 			"R18": check.Finding, // an audit rule was removed (CONFIG_CHANGE)
 			"R19": check.Notice,  // anonymous download, upload and delete in xferlog
+			"R20": check.Notice,  // an OOM kill and eth0 in promiscuous mode
 		}},
 		{"testdata/debian-utc", time.UTC, map[string]check.Verdict{
 			"R12": check.NA,
 			"R18": check.NA, // no audit.log
 			"R19": check.NA, // no xferlog
+			"R20": check.Pass,
 		}},
 	}
 	for _, tt := range tests {

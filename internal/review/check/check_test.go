@@ -51,6 +51,10 @@ func ftp(user, method, file, detail string) func(*parse.Record) {
 	}
 }
 
+func kernel(name, detail string) func(*parse.Record) {
+	return func(r *parse.Record) { r.Program, r.Command, r.Detail, r.Source = "kernel", name, detail, "var/log/messages" }
+}
+
 func run(t *testing.T, p *policy.Policy, recs []parse.Record) map[string]Result {
 	t.Helper()
 	if p == nil {
@@ -224,6 +228,33 @@ func TestChecks(t *testing.T) {
 				b.r(at(4, 10, 2, 0), parse.KindFTPTransfer, ftp("alice", "delete", "/home/alice/old", "mode=r bytes=0 status=c")),
 			}
 		}, "R19", Notice, 3, map[string]int{"transfers": 4, "anonymous": 2, "deletes": 1}},
+		{"R20 no system log", nil, func(b *rb) []parse.Record { return burst(b, 2, 3, "198.51.100.7", 1, time.Minute) },
+			"R20", NA, 0, nil},
+		{"R20 one segfault is info", nil, func(b *rb) []parse.Record {
+			return []parse.Record{b.r(at(4, 2, 0, 0), parse.KindKernelSegfault, kernel("a.out", "pid=1"))}
+		}, "R20", Pass, 1, map[string]int{"segfaults": 1}},
+		{"R20 segfault burst", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for i := 0; i < 5; i++ {
+				out = append(out, b.r(at(4, 2, i*10, 0), parse.KindKernelSegfault, kernel("a.out", fmt.Sprintf("pid=%d", i))))
+			}
+			return out
+		}, "R20", Notice, 1, map[string]int{"segfaults": 5}},
+		{"R20 segfaults spread over hours", nil, func(b *rb) []parse.Record {
+			var out []parse.Record
+			for i := 0; i < 5; i++ {
+				out = append(out, b.r(at(4, 2+i, 0, 0), parse.KindKernelSegfault, kernel("a.out", fmt.Sprintf("pid=%d", i))))
+			}
+			return out
+		}, "R20", Pass, 1, nil},
+		{"R20 oom, promiscuous, taint", nil, func(b *rb) []parse.Record {
+			return []parse.Record{
+				b.r(at(4, 2, 0, 0), parse.KindKernelOOM, kernel("java", "pid=4242")),
+				b.r(at(4, 2, 1, 0), parse.KindKernelOOM, kernel("java", "pid=4243")),
+				b.r(at(4, 3, 0, 0), parse.KindKernelPromisc, kernel("eth0", "")),
+				b.r(at(4, 4, 0, 0), parse.KindKernelTaint, kernel("rootkit", "unsigned")),
+			}
+		}, "R20", Notice, 3, map[string]int{"oom_kills": 2, "promiscuous": 1, "tainted_modules": 1}},
 		{"R08 uid 0", nil, func(b *rb) []parse.Record {
 			return []parse.Record{b.r(at(9, 10, 0, 0), parse.KindUserMod, func(r *parse.Record) { r.User, r.Detail = "bob", "uid 1001->0" })}
 		}, "R08", Finding, 1, nil},

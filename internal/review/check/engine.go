@@ -42,8 +42,9 @@ const (
 	kSessionClose
 	kLastlog
 	kLogout
-	kAudit // a notable audit record (R18): failed authentication, rule change, anomaly, auditd stop
-	kFTP   // a notable FTP transfer (R19): anonymous or guest, upload by an unapproved user, delete
+	kAudit  // a notable audit record (R18): failed authentication, rule change, anomaly, auditd stop
+	kFTP    // a notable FTP transfer (R19): anonymous or guest, upload by an unapproved user, delete
+	kKernel // a kernel anomaly (R20): OOM kill, segfault, promiscuous mode, module taint
 )
 
 // rec flags.
@@ -136,7 +137,7 @@ type recExt struct {
 func hasExt(k kind) bool {
 	switch k {
 	case kSudoOK, kCronCmd, kSudoDenied, kSudoAuthFail, kSuOK, kSuFail, kAcct,
-		kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop, kCronEdit, kLogout, kAudit, kFTP:
+		kServiceStart, kServiceStop, kServiceFail, kBoot, kShutdown, kClock, kLogDrop, kCronEdit, kLogout, kAudit, kFTP, kKernel:
 		return true
 	}
 	return false
@@ -513,6 +514,10 @@ func (e *Engine) Add(r *parse.Record) {
 		case kAudit:
 			xe.aux = e.intern(r.Method)
 			xe.arg = e.intern(r.Detail)
+		case kKernel:
+			xe.aux = e.intern(string(r.Kind))
+			xe.arg = e.intern(r.Command)
+			xe.target = e.intern(r.Detail)
 		case kFTP:
 			xe.aux = e.intern(r.Method)
 			xe.arg = e.intern(r.Command)
@@ -689,6 +694,8 @@ func (e *Engine) classify(r *parse.Record) (kind, uint8) {
 		if e.ftpNotable(r) {
 			return kFTP, fl
 		}
+	case parse.KindKernelOOM, parse.KindKernelSegfault, parse.KindKernelPromisc, parse.KindKernelTaint:
+		return kKernel, fl
 	}
 	return kOther, 0
 }
@@ -789,12 +796,12 @@ func (e *Engine) Results() []Result {
 	j := &judge{e: e, idUnapproved: e.intern("unapproved"), idIncorrectPassword: e.intern("incorrect_password")}
 	rules := []func() Result{
 		j.r01, j.r02, j.r03, j.r04, j.r05, j.r06, j.r07, j.r08, j.r09,
-		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17, j.r18, j.r19,
+		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17, j.r18, j.r19, j.r20,
 	}
 	// The rules only read the engine (they scan commands rather than use
 	// the Add-time command cache, and key strings are interned above), so
 	// they run on every core;
-	// each writes its own slot, so the order stays R01..R19.
+	// each writes its own slot, so the order stays R01..R20.
 	out := make([]Result, len(rules))
 	next := make(chan int, len(rules))
 	for i := range rules {

@@ -1553,3 +1553,66 @@ func (j *judge) r19() Result {
 	}
 	return finish(r)
 }
+
+func (j *judge) r20() Result {
+	t := j.e.pol.Thresholds
+	r := Result{
+		ID:    "R20",
+		Title: Text{"커널 이상", "Kernel anomalies"},
+		Criterion: Text{
+			fmt.Sprintf("OOM 강제 종료, 네트워크 장치 무차별(promiscuous) 모드, 서명 없는·트리 외부 커널 모듈 적재 → 주의; 한 프로그램의 1시간 내 segfault %d회 이상 → 주의 (미만은 정보)", t.SegfaultBurst),
+			fmt.Sprintf("OOM kill, network device in promiscuous mode, unsigned or out-of-tree kernel module loaded → notice; ≥%d segfaults of one program within an hour → notice (fewer: info)", t.SegfaultBurst),
+		},
+		Maps: []string{"U-43"},
+	}
+	kernelLog := false
+	for _, s := range j.e.streams {
+		if s.records > 0 && (s.class == "syslog" || s.class == "journal") {
+			kernelLog = true
+		}
+	}
+	if !kernelLog {
+		r.Verdict = NA
+		r.Note = Text{"커널 메시지가 담긴 시스템 로그(messages/syslog/journal)가 없어 점검하지 않음", "not checked: no system log (messages/syslog/journal) with kernel messages"}
+		return finish(r)
+	}
+	type k3 struct{ host, what, name uint32 }
+	g := newGroups[k3]()
+	for i, x := range j.e.evs {
+		if x.kind() == kKernel {
+			g.add(k3{j.e.hostOf(x), j.aux(x), j.arg(x)}, i)
+		}
+	}
+	counts := map[string]int{"oom_kills": 0, "segfaults": 0, "promiscuous": 0, "tainted_modules": 0}
+	for _, k := range g.order {
+		idx := g.idx[k]
+		name := orDash(j.s(k.name))
+		sev := SevNotice
+		var sum Text
+		switch j.s(k.what) {
+		case "kernel.oom_kill":
+			counts["oom_kills"] += len(idx)
+			sum = Text{fmt.Sprintf("메모리 부족(OOM)으로 %s 강제 종료 %d회", name, len(idx)), fmt.Sprintf("%s killed by the OOM killer %d time(s)", name, len(idx))}
+		case "kernel.segfault":
+			counts["segfaults"] += len(idx)
+			peak, _, _ := j.maxWindow(idx, time.Hour)
+			if peak < t.SegfaultBurst {
+				sev = SevInfo
+			}
+			sum = Text{fmt.Sprintf("%s segfault %d회 (1시간 내 최대 %d회)", name, len(idx), peak), fmt.Sprintf("%s: %d segfault(s) (peak %d within an hour)", name, len(idx), peak)}
+		case "kernel.promiscuous":
+			counts["promiscuous"] += len(idx)
+			sum = Text{fmt.Sprintf("네트워크 장치 %s 무차별 모드 진입 %d회 (패킷 수집 의심)", name, len(idx)), fmt.Sprintf("network device %s entered promiscuous mode %d time(s) (possible sniffing)", name, len(idx))}
+		default:
+			counts["tainted_modules"] += len(idx)
+			det := j.s(j.target(j.e.evs[idx[0]]))
+			sum = Text{fmt.Sprintf("커널 모듈 %s 적재 (%s, 커널 오염) %d회", name, det, len(idx)), fmt.Sprintf("kernel module %s loaded (%s, kernel tainted) %d time(s)", name, det, len(idx))}
+		}
+		r.Items = append(r.Items, j.item("R20", sev, j.s(k.host), j.s(k.what)+":"+name, idx, sum))
+	}
+	for _, n := range counts {
+		r.Examined += n
+	}
+	r.Counts = counts
+	return finish(r)
+}

@@ -1,4 +1,4 @@
-// Package check runs the U-43 review rules (R01–R19 of the reference) over
+// Package check runs the U-43 review rules (R01–R20 of the reference) over
 // parsed log records and returns, per rule, the criterion it applied, a
 // verdict, counts and findings that point at their evidence lines.
 //

@@ -62,7 +62,9 @@ func classify(r *Record, program, msg string) {
 		}
 		if strings.HasPrefix(msg, "Linux version ") {
 			r.Kind, r.Detail = KindBoot, strings.TrimPrefix(msg, "Linux version ")
+			return
 		}
+		parseKernel(r, msg)
 	case "rsyslogd", "systemd-journald", "systemd-journal":
 		parseLogDaemon(r, program, msg)
 	case "chronyd":
@@ -584,6 +586,51 @@ func suShadow(r *Record, s string, k Kind) {
 		return
 	}
 	r.TargetUser, r.User, r.Kind = s[:i], s[i+len(" by "):], k
+}
+
+// ---- kernel ----
+
+// parseKernel recognises the kernel messages R20 reviews:
+//
+//	Out of memory: Killed process 1234 (java) total-vm:...     (older: "Kill process 1234 (java) score ...")
+//	java[1234]: segfault at 0 ip 00007f... sp ... error 4 in libc.so.6[...]
+//	device eth0 entered promiscuous mode / eth0: entered promiscuous mode
+//	nvidia: module verification failed: signature and/or required key missing - tainting kernel
+//	xyz: loading out-of-tree module taints kernel.
+//
+// Command is the process, device or module; Detail "pid=N" for processes.
+func parseKernel(r *Record, msg string) {
+	switch {
+	case strings.HasPrefix(msg, "Out of memory: Kill"):
+		rest := msg[len("Out of memory: Kill"):]
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, "ed"), " process ")
+		pid, after, ok := strings.Cut(rest, " (")
+		if _, isNum := atoi(pid); !ok || !isNum {
+			return
+		}
+		name, _, _ := strings.Cut(after, ")")
+		r.Kind, r.Command, r.Detail = KindKernelOOM, name, "pid="+pid
+	case strings.Contains(msg, "]: segfault at "):
+		head := msg[:strings.Index(msg, "]: segfault at ")]
+		lb := strings.LastIndexByte(head, '[')
+		if lb <= 0 {
+			return
+		}
+		if _, isNum := atoi(head[lb+1:]); !isNum {
+			return
+		}
+		r.Kind, r.Command, r.Detail = KindKernelSegfault, head[:lb], "pid="+head[lb+1:]
+	case strings.HasSuffix(msg, "entered promiscuous mode"):
+		dev := strings.TrimSpace(strings.TrimSuffix(msg, "entered promiscuous mode"))
+		dev = strings.TrimSuffix(strings.TrimPrefix(dev, "device "), ":")
+		r.Kind, r.Command = KindKernelPromisc, dev
+	case strings.Contains(msg, "module verification failed"), strings.Contains(msg, "loading out-of-tree module taints kernel"):
+		mod, _, _ := strings.Cut(msg, ": ")
+		r.Kind, r.Command, r.Detail = KindKernelTaint, mod, "unsigned"
+		if strings.Contains(msg, "out-of-tree") {
+			r.Detail = "out-of-tree"
+		}
+	}
 }
 
 // ---- shadow-utils ----

@@ -176,6 +176,13 @@ const (
 	// KindLogDropped: rsyslog "imjournal: ... rate-limiting", journald
 	// "Suppressed N messages", rsyslog "action ... suspended".
 	KindLogDropped Kind = "system.log_dropped"
+	// Kernel anomalies (R20). Command = the process (OOM kill, segfault),
+	// network device (promiscuous) or module (taint); Detail "pid=N" for
+	// processes, "unsigned" or "out-of-tree" for modules.
+	KindKernelOOM      Kind = "kernel.oom_kill"
+	KindKernelSegfault Kind = "kernel.segfault"
+	KindKernelPromisc  Kind = "kernel.promiscuous"
+	KindKernelTaint    Kind = "kernel.module_taint"
 )
 
 // Binary login records (internal/binlog), one Record per utmp/lastlog entry.

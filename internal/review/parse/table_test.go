@@ -109,6 +109,16 @@ func TestMessages(t *testing.T) {
 		{"login", "ROOT LOGIN  on '/dev/tty1'", w{kind: KindRootLoginConsole, user: "root", tty: "/dev/tty1"}},
 		{"login", "FAILED LOGIN 3 FROM '192.0.2.5' FOR 'bob', Authentication failure", w{kind: KindLoginFailed, user: "bob", ip: "192.0.2.5", detail: "Authentication failure"}},
 		{"kernel", "[    0.000000] Linux version 6.1.0-27-amd64 (debian-kernel@lists.debian.org)", w{kind: KindBoot, detail: "6.1.0-27-amd64 (debian-kernel@lists.debian.org)"}},
+		{"kernel", "Out of memory: Killed process 4242 (java) total-vm:8123456kB, anon-rss:4000000kB, file-rss:0kB, shmem-rss:0kB, UID:1001 pgtables:9000kB oom_score_adj:0", w{kind: KindKernelOOM, cm: "java", detail: "pid=4242"}},
+		{"kernel", "Out of memory: Kill process 99 (mysqld) score 901 or sacrifice child", w{kind: KindKernelOOM, cm: "mysqld", detail: "pid=99"}},
+		{"kernel", "Out of memory: Killed process x (java)", w{kind: KindOther}},
+		{"kernel", "[12345.678901] a.out[3210]: segfault at 0 ip 000055d5c3a0113d sp 00007ffd9a1b0e60 error 6 in a.out[55d5c3a01000+1000]", w{kind: KindKernelSegfault, cm: "a.out", detail: "pid=3210"}},
+		{"kernel", "bad]: segfault at 0", w{kind: KindOther}},
+		{"kernel", "device eth0 entered promiscuous mode", w{kind: KindKernelPromisc, cm: "eth0"}},
+		{"kernel", "ens5: entered promiscuous mode", w{kind: KindKernelPromisc, cm: "ens5"}},
+		{"kernel", "rootkit: module verification failed: signature and/or required key missing - tainting kernel", w{kind: KindKernelTaint, cm: "rootkit", detail: "unsigned"}},
+		{"kernel", "vboxdrv: loading out-of-tree module taints kernel.", w{kind: KindKernelTaint, cm: "vboxdrv", detail: "out-of-tree"}},
+		{"kernel", "[UFW BLOCK] IN=eth0 OUT= MAC=00 SRC=198.51.100.7 DST=192.0.2.1", w{kind: KindOther}},
 		{"rsyslogd", `[origin software="rsyslogd" swVersion="8.2302.0" x-pid="512" x-info="https://www.rsyslog.com"] start`, w{kind: KindServiceStart, detail: "rsyslogd"}},
 		{"rsyslogd", `[origin software="rsyslogd" swVersion="8.2302.0" x-pid="512" x-info="https://www.rsyslog.com"] exiting on signal 15.`, w{kind: KindServiceStop, detail: "rsyslogd"}},
 		{"systemd-journald", "Journal stopped", w{kind: KindServiceStop, detail: "systemd-journald"}},
@@ -188,6 +198,11 @@ var fuzzSeeds = []string{
 	"alice : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id",
 	"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.7  user=root",
 	"message repeated 2 times: [ Failed password for root from 198.51.100.7 port 1 ssh2]",
+	"Nov  4 02:10:11 web01 kernel: Out of memory: Killed process 4242 (java) total-vm:8123456kB",
+	"Nov  4 02:20:00 web01 kernel: [1.5] a.out[3210]: segfault at 0 ip 0 sp 0 error 6 in a.out[5+1000]",
+	"]: segfault at ",
+	"Out of memory: Kill process  (",
+	"x: module verification failed: signature and/or required key missing - tainting kernel",
 }
 
 func FuzzParseLine(f *testing.F) {
@@ -204,7 +219,7 @@ func FuzzParseLine(f *testing.F) {
 			t.Fatalf("raw changed")
 		}
 		// every part of a line also parses without panicking
-		for _, prog := range []string{"sshd", "sudo", "su", "useradd", "usermod", "gpasswd", "CROND", "systemd", "systemd-logind", "login"} {
+		for _, prog := range []string{"sshd", "sudo", "su", "useradd", "usermod", "gpasswd", "CROND", "systemd", "systemd-logind", "login", "kernel"} {
 			var r Record
 			Classify(&r, prog, s)
 		}

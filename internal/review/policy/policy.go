@@ -83,6 +83,7 @@ type Thresholds struct {
 	DormantDays           int `json:"dormant_days" ko:"R14 장기 미사용 기준(일)" en:"R14 dormant account threshold (days)"`
 	SessionMaxHours       int `json:"session_max_hours" ko:"R17 주의: 세션 최대 길이(시간)" en:"R17 notice: longest session allowed (hours)"`
 	ClockStepSeconds      int `json:"clock_step_seconds" ko:"R16 주의: 시각 변경 허용 폭(초)" en:"R16 notice: clock step allowed (seconds)"`
+	SegfaultBurst         int `json:"segfault_burst" ko:"R20 주의: 한 프로그램의 1시간 내 segfault 횟수 (미만은 정보로 목록화)" en:"R20 notice: segfaults of one program within an hour (fewer are listed as info)"`
 	AuditAuthFailures     int `json:"audit_auth_failures" ko:"R18 주의: 한 계정·접속지의 감사 로그 인증 실패(USER_LOGIN/USER_AUTH/USER_ACCT res=failed) 횟수 (미만은 정보로 목록화)" en:"R18 notice: failed authentications in the audit log (USER_LOGIN/USER_AUTH/USER_ACCT res=failed) for one account and address (fewer are listed as info)"`
 }
 
@@ -132,6 +133,7 @@ func Default() *Policy {
 			SessionMaxHours:       12,
 			ClockStepSeconds:      1,
 			AuditAuthFailures:     5,
+			SegfaultBurst:         5,
 		},
 	}
 }
@@ -341,6 +343,7 @@ func (p *Policy) Validate() error {
 		{"gap_auth_hours", t.GapAuthHours}, {"gap_syslog_hours", t.GapSyslogHours},
 		{"dormant_days", t.DormantDays}, {"session_max_hours", t.SessionMaxHours},
 		{"clock_step_seconds", t.ClockStepSeconds}, {"audit_auth_failures", t.AuditAuthFailures},
+		{"segfault_burst", t.SegfaultBurst},
 	} {
 		if f.v <= 0 {
 			bad("thresholds."+f.name, "%d must be greater than 0", f.v)

@@ -17,7 +17,7 @@ import (
 const Schema = "logwarden.review.report/v1"
 
 // Ruleset names the version of the rules in internal/review/check.
-const Ruleset = "U43-R01-R19/2026.11"
+const Ruleset = "U43-R01-R20/2026.11"
 
 // Report is the canonical review result for one period.
 type Report struct {

@@ -138,7 +138,7 @@ func TestFilesRHEL(t *testing.T) {
 		t.Errorf("sha256/size mismatch: %s %d", s1.SHA256, s1.Size)
 	}
 	// messages: one line is not a log line
-	if m := in["var/log/messages"]; m.Stats.Unrecognised != 1 || len(m.Stats.Errors) != 1 || m.Stats.Errors[0].Line != 19 {
+	if m := in["var/log/messages"]; m.Stats.Unrecognised != 1 || len(m.Stats.Errors) != 1 || m.Stats.Errors[0].Line != 22 {
 		t.Errorf("messages unrecognised: %+v", m.Stats)
 	}
 	// wtmp: zeroed record and truncated tail are reported; wtmp.1 is before the period
