@@ -52,7 +52,9 @@ func ftp(user, method, file, detail string) func(*parse.Record) {
 }
 
 func kernel(name, detail string) func(*parse.Record) {
-	return func(r *parse.Record) { r.Program, r.Command, r.Detail, r.Source = "kernel", name, detail, "var/log/messages" }
+	return func(r *parse.Record) {
+		r.Program, r.Command, r.Detail, r.Source = "kernel", name, detail, "var/log/messages"
+	}
 }
 
 func run(t *testing.T, p *policy.Policy, recs []parse.Record) map[string]Result {
