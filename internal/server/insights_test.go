@@ -304,19 +304,28 @@ func TestSDKInsights(t *testing.T) {
 	})
 }
 
+// startHeldQuery starts a server with the Insights fixture whose queries wait
+// in Running until gate is closed, and starts one query over /app/web.
+func startHeldQuery(t *testing.T, src string) (ts *testServer, in *cwl.StartQueryInput, id string, gate chan struct{}) {
+	t.Helper()
+	ts = startServer(t, Options{})
+	gate = make(chan struct{})
+	ts.srv.queries.gate = gate
+	c := ts.client()
+	putInsightsFixture(t, c, insightsBase(*ts.clock))
+	in = &cwl.StartQueryInput{LogGroupName: aws.String("/app/web"), StartTime: aws.Int64(0),
+		EndTime: aws.Int64(ts.clock.Unix()), QueryString: aws.String(src)}
+	id = aws.ToString(must(c.StartQuery(context.Background(), in))(t).QueryId)
+	waitQuery(t, c, id, types.QueryStatusRunning)
+	return ts, in, id, gate
+}
+
 // TestSDKInsightsStopLimitTimeout holds queries in Running to stop them, to
 // reach the concurrency limit and to let them time out.
 func TestSDKInsightsStopLimitTimeout(t *testing.T) {
-	ts := startServer(t, Options{})
-	gate := make(chan struct{})
-	ts.srv.queries.gate = gate
+	ts, in, id, gate := startHeldQuery(t, "stats count(*) as n")
 	c := ts.client()
 	ctx := context.Background()
-	putInsightsFixture(t, c, insightsBase(*ts.clock))
-	in := &cwl.StartQueryInput{LogGroupName: aws.String("/app/web"), StartTime: aws.Int64(0),
-		EndTime: aws.Int64(ts.clock.Unix()), QueryString: aws.String("stats count(*) as n")}
-	id := aws.ToString(must(c.StartQuery(ctx, in))(t).QueryId)
-	waitQuery(t, c, id, types.QueryStatusRunning)
 	if out := must(c.StopQuery(ctx, &cwl.StopQueryInput{QueryId: aws.String(id)}))(t); !out.Success {
 		t.Fatalf("StopQuery: %+v", out)
 	}
@@ -432,15 +441,9 @@ func TestMalformedQueryLocation(t *testing.T) {
 // TestInsightsClose checks that Close ends the running queries and refuses
 // new ones.
 func TestInsightsClose(t *testing.T) {
-	ts := startServer(t, Options{})
-	ts.srv.queries.gate = make(chan struct{}) // never opened
+	ts, in, id, _ := startHeldQuery(t, "fields @message") // the gate is never opened
 	c := ts.client()
 	ctx := context.Background()
-	putInsightsFixture(t, c, insightsBase(*ts.clock))
-	in := &cwl.StartQueryInput{LogGroupName: aws.String("/app/web"), StartTime: aws.Int64(0),
-		EndTime: aws.Int64(ts.clock.Unix()), QueryString: aws.String("fields @message")}
-	id := aws.ToString(must(c.StartQuery(ctx, in))(t).QueryId)
-	waitQuery(t, c, id, types.QueryStatusRunning)
 	ts.srv.Close() // returns once the query's goroutine is gone
 	if n := ts.srv.queries.runningNow(); n != 0 {
 		t.Fatalf("%d queries still running after Close", n)

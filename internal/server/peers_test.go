@@ -180,15 +180,12 @@ func TestBoto3AndDifferentialMoto(t *testing.T) {
 	}
 }
 
-// TestAWSCLI drives logwarden with the AWS CLI (v1 or v2).
-func TestAWSCLI(t *testing.T) {
-	t.Parallel()
-	awsBin := testutil.AWSCLI(t)
-	ts := startServer(t, Options{})
-	env := peerEnv(t)
-	run := func(args ...string) string {
+// cliRunner returns a function that runs "aws logs ARGS" against url with
+// JSON output and returns the output, failing the test on an error.
+func cliRunner(t *testing.T, awsBin, url string, env []string) func(args ...string) string {
+	return func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command(awsBin, append([]string{"logs", "--endpoint-url", ts.url, "--output", "json"}, args...)...)
+		cmd := exec.Command(awsBin, append([]string{"logs", "--endpoint-url", url, "--output", "json"}, args...)...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -196,6 +193,15 @@ func TestAWSCLI(t *testing.T) {
 		}
 		return string(out)
 	}
+}
+
+// TestAWSCLI drives logwarden with the AWS CLI (v1 or v2).
+func TestAWSCLI(t *testing.T) {
+	t.Parallel()
+	awsBin := testutil.AWSCLI(t)
+	ts := startServer(t, Options{})
+	env := peerEnv(t)
+	run := cliRunner(t, awsBin, ts.url, env)
 	now := time.Now().UnixMilli()
 	run("create-log-group", "--log-group-name", "/cli/app")
 	run("create-log-stream", "--log-group-name", "/cli/app", "--log-stream-name", "host@1")
@@ -299,16 +305,7 @@ func TestAWSCLIInsights(t *testing.T) {
 	awsBin := testutil.AWSCLI(t)
 	ts := startServer(t, Options{})
 	env := peerEnv(t)
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(awsBin, append([]string{"logs", "--endpoint-url", ts.url, "--output", "json"}, args...)...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("aws logs %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := cliRunner(t, awsBin, ts.url, env)
 	// The data goes in through the store: the CLI part is the queries.
 	now := ts.clock.UnixMilli()
 	if err := ts.st.CreateGroup(store.GroupSpec{Name: "/cli/app"}); err != nil {
