@@ -254,6 +254,19 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 		}
 	}
 	slices.SortFunc(inputs, func(a, b report.Input) int { return cmp.Compare(a.Source, b.Source) })
+	var configs []check.ConfigFile
+	if opt.Root != "" {
+		if configs, err = scanConfigs(opt.Root, opt.Policy.IntegrityFiles); err != nil {
+			return nil, err
+		}
+		// A previous report without configuration files (a review of no
+		// --root, or by an older version) is no reference for changes.
+		var prevConfigs []check.ConfigFile
+		if prev != nil {
+			prevConfigs = prev.rep.Configs
+		}
+		eng.SetConfigs(configs, prevConfigs, len(prevConfigs) > 0)
+	}
 	results := eng.Results()
 	cov := eng.Coverage()
 
@@ -272,6 +285,7 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 		Limitations: report.Limitations(),
 		Baseline:    eng.NewBaseline(),
 		KindCounts:  eng.KindCounts(),
+		Configs:     configs,
 	}
 	rep.DocumentNo = documentNo(opt.Period, rep.Scope.Hosts)
 	rep.Charts = charts(eng, cov)

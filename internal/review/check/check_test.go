@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -626,4 +627,61 @@ func TestAddAfterResults(t *testing.T) {
 		t.Fatalf("R01 failures after more records = %d, want 5", got)
 	}
 	e.Release()
+}
+
+// TestR21 judges configuration files against the previous report's.
+func TestR21(t *testing.T) {
+	f := func(path, sum, mode string, uid int) ConfigFile {
+		return ConfigFile{Path: path, SHA256: sum, Mode: mode, UID: uid, ModTime: pStart.Add(time.Hour)}
+	}
+	base := []ConfigFile{f("etc/rsyslog.conf", "aa", "0640", 0), f("etc/ssh/sshd_config", "bb", "0600", 0), f("etc/sudoers", "cc", "0440", 0)}
+	tests := []struct {
+		name      string
+		set       bool
+		cur, prev []ConfigFile
+		verdict   Verdict
+		keys      []string
+	}{
+		{"not a file review", false, nil, nil, NA, nil},
+		{"no files", true, nil, nil, NA, nil},
+		{"unchanged", true, base, base, Pass, nil},
+		{"first period", true, base, nil, Pass, nil},
+		{"changed, new, removed", true,
+			[]ConfigFile{f("etc/rsyslog.conf", "aa", "0640", 0), f("etc/ssh/sshd_config", "b2", "0600", 0), f("etc/pam.d/sshd", "dd", "0644", 0)},
+			base, Notice, []string{"R21||changed:etc/ssh/sshd_config", "R21||removed:etc/sudoers", "R21||new:etc/pam.d/sshd"}},
+		{"owner and modes", true,
+			[]ConfigFile{f("etc/rsyslog.conf", "aa", "0644", 0), f("etc/ssh/sshd_config", "bb", "0666", 0), f("etc/sudoers", "cc", "0440", 1000)},
+			base, Notice, []string{"R21||mode:etc/rsyslog.conf", "R21||writable:etc/ssh/sshd_config", "R21||owner:etc/sudoers"}},
+		{"unreadable is info", true,
+			[]ConfigFile{f("etc/rsyslog.conf", "aa", "0640", 0), f("etc/ssh/sshd_config", "bb", "0600", 0), {Path: "etc/sudoers", Mode: "0440", Error: "permission denied"}},
+			base, Pass, []string{"R21||unreadable:etc/sudoers"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := New(policy.Default(), pStart, pEnd)
+			defer e.Release()
+			if tt.set {
+				e.SetConfigs(tt.cur, tt.prev, tt.prev != nil)
+			}
+			var res Result
+			for _, r := range e.Results() {
+				if r.ID == "R21" {
+					res = r
+				}
+			}
+			if res.Verdict != tt.verdict {
+				t.Errorf("verdict = %s, want %s (%+v)", res.Verdict, tt.verdict, res.Items)
+			}
+			var keys []string
+			for _, it := range res.Items {
+				keys = append(keys, it.Key)
+			}
+			slices.Sort(keys)
+			want := slices.Clone(tt.keys)
+			slices.Sort(want)
+			if !slices.Equal(keys, want) {
+				t.Errorf("items = %v, want %v", keys, want)
+			}
+		})
+	}
 }

@@ -226,6 +226,13 @@ type Engine struct {
 	// FTP transfers in the period by counter name (R19).
 	ftp map[string]int
 
+	// Configuration files of the host (R21) and the previous report's;
+	// configsSet is false when they were not examined (not a file review).
+	configs     []ConfigFile
+	prevConfigs []ConfigFile
+	hasPrevCfg  bool
+	configsSet  bool
+
 	issues []Issue
 
 	// cmdMemo caches the classification of commands (sudo and cron
@@ -329,6 +336,12 @@ func New(p *policy.Policy, start, end time.Time) *Engine {
 		e.days++
 	}
 	return e
+}
+
+// SetConfigs gives the engine the host's configuration files for R21, and
+// the previous report's when there is one (hasPrev), to detect changes.
+func (e *Engine) SetConfigs(cur, prev []ConfigFile, hasPrev bool) {
+	e.configs, e.prevConfigs, e.hasPrevCfg, e.configsSet = cur, prev, hasPrev, true
 }
 
 // SetBaseline gives the engine the previous period's baseline.
@@ -796,12 +809,12 @@ func (e *Engine) Results() []Result {
 	j := &judge{e: e, idUnapproved: e.intern("unapproved"), idIncorrectPassword: e.intern("incorrect_password")}
 	rules := []func() Result{
 		j.r01, j.r02, j.r03, j.r04, j.r05, j.r06, j.r07, j.r08, j.r09,
-		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17, j.r18, j.r19, j.r20,
+		j.r10, j.r11, j.r12, j.r13, j.r14, j.r15, j.r16, j.r17, j.r18, j.r19, j.r20, j.r21,
 	}
 	// The rules only read the engine (they scan commands rather than use
 	// the Add-time command cache, and key strings are interned above), so
 	// they run on every core;
-	// each writes its own slot, so the order stays R01..R20.
+	// each writes its own slot, so the order stays R01..R21.
 	out := make([]Result, len(rules))
 	next := make(chan int, len(rules))
 	for i := range rules {

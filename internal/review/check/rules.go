@@ -3,7 +3,9 @@ package check
 import (
 	"cmp"
 	"fmt"
+	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -1615,4 +1617,90 @@ func (j *judge) r20() Result {
 	}
 	r.Counts = counts
 	return finish(r)
+}
+
+// syslogConfs are the files U-11 bounds to mode 640.
+var syslogConfs = map[string]bool{"rsyslog.conf": true, "syslog.conf": true, "syslog-ng.conf": true}
+
+func (j *judge) r21() Result {
+	r := Result{
+		ID:    "R21",
+		Title: Text{"설정 무결성", "Logging and access configuration integrity"},
+		Criterion: Text{
+			"로깅·접근 설정 파일(정책 integrity_files)의 이전 보고서 대비 내용 변경·삭제 → 주의, 새 파일 → 정보; 소유자가 root가 아님, group/other 쓰기 권한, syslog 설정 권한 640 초과(U-11) → 주의",
+			"logging and access configuration files (policy integrity_files) changed or removed since the previous report → notice, new files → info; owner not root, group/other writable, syslog configuration more permissive than 640 (U-11) → notice",
+		},
+		Maps: []string{"U-11", "U-72"},
+	}
+	if !j.e.configsSet {
+		r.Verdict = NA
+		r.Note = Text{"설정 파일은 호스트 파일 점검(--root)에서만 확인함", "not checked: configuration files are examined only in a file review of the host (--root)"}
+		return finish(r)
+	}
+	if len(j.e.configs) == 0 && len(j.e.prevConfigs) == 0 {
+		r.Verdict = NA
+		r.Note = Text{"점검 대상 설정 파일이 없음", "not checked: none of the configuration files listed in the policy exists"}
+		return finish(r)
+	}
+	prev := map[string]ConfigFile{}
+	for _, c := range j.e.prevConfigs {
+		prev[c.Path] = c
+	}
+	cur := map[string]bool{}
+	counts := map[string]int{"files": len(j.e.configs), "changed": 0, "new": 0, "removed": 0, "permission_issues": 0, "unreadable": 0}
+	add := func(sev Severity, key, path string, sum Text) {
+		r.Items = append(r.Items, note("R21", sev, key+":"+path, path, sum))
+	}
+	for _, c := range j.e.configs {
+		cur[c.Path] = true
+		mode, _ := strconv.ParseUint(c.Mode, 8, 32)
+		if c.UID > 0 {
+			counts["permission_issues"]++
+			add(SevNotice, "owner", c.Path, Text{fmt.Sprintf("%s: 소유자가 root가 아님 (uid %d)", c.Path, c.UID), fmt.Sprintf("%s: owner is not root (uid %d)", c.Path, c.UID)})
+		}
+		if mode&0o022 != 0 {
+			counts["permission_issues"]++
+			add(SevNotice, "writable", c.Path, Text{fmt.Sprintf("%s: group/other 쓰기 권한 (%s)", c.Path, c.Mode), fmt.Sprintf("%s: writable by group or others (%s)", c.Path, c.Mode)})
+		} else if syslogConfs[path.Base(c.Path)] && mode&^0o640 != 0 {
+			counts["permission_issues"]++
+			add(SevNotice, "mode", c.Path, Text{fmt.Sprintf("%s: 권한 %s, 640 초과 (U-11)", c.Path, c.Mode), fmt.Sprintf("%s: mode %s is more permissive than 640 (U-11)", c.Path, c.Mode)})
+		}
+		if c.Error != "" {
+			counts["unreadable"]++
+			add(SevInfo, "unreadable", c.Path, Text{fmt.Sprintf("%s: 읽을 수 없음 (%s)", c.Path, c.Error), fmt.Sprintf("%s: not readable (%s)", c.Path, c.Error)})
+		}
+		if !j.e.hasPrevCfg {
+			continue
+		}
+		p, ok := prev[c.Path]
+		switch {
+		case !ok:
+			counts["new"]++
+			add(SevInfo, "new", c.Path, Text{fmt.Sprintf("%s: 이전 보고서에 없던 파일 (sha256 %s)", c.Path, short12(c.SHA256)), fmt.Sprintf("%s: not in the previous report (sha256 %s)", c.Path, short12(c.SHA256))})
+		case p.SHA256 != "" && c.SHA256 != "" && p.SHA256 != c.SHA256:
+			counts["changed"]++
+			add(SevNotice, "changed", c.Path, Text{fmt.Sprintf("%s: 이전 보고서 이후 내용 변경 (sha256 %s → %s, 수정 %s)", c.Path, short12(p.SHA256), short12(c.SHA256), c.ModTime.In(j.e.pol.Location()).Format("2006-01-02 15:04")),
+				fmt.Sprintf("%s: changed since the previous report (sha256 %s → %s, modified %s)", c.Path, short12(p.SHA256), short12(c.SHA256), c.ModTime.In(j.e.pol.Location()).Format("2006-01-02 15:04"))})
+		}
+	}
+	for _, p := range j.e.prevConfigs {
+		if !cur[p.Path] {
+			counts["removed"]++
+			add(SevNotice, "removed", p.Path, Text{fmt.Sprintf("%s: 이전 보고서 이후 삭제됨", p.Path), fmt.Sprintf("%s: removed since the previous report", p.Path)})
+		}
+	}
+	if !j.e.hasPrevCfg {
+		r.Note = Text{"이전 기간 보고서가 없어 변경 여부는 다음 기간부터 점검함 (이번 해시가 기준이 됨)", "changes not checked: no previous report (this period's hashes become the reference)"}
+	}
+	r.Examined = len(j.e.configs)
+	r.Counts = counts
+	return finish(r)
+}
+
+// short12 abbreviates a hash for a summary ("-" when missing).
+func short12(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return orDash(h)
 }

@@ -1,4 +1,4 @@
-// Package check runs the U-43 review rules (R01–R20 of the reference) over
+// Package check runs the U-43 review rules (R01–R21 of the reference) over
 // parsed log records and returns, per rule, the criterion it applied, a
 // verdict, counts and findings that point at their evidence lines.
 //
@@ -134,4 +134,20 @@ type Gap struct {
 	From  time.Time `json:"from"`
 	To    time.Time `json:"to"`
 	Hours int       `json:"hours"`
+}
+
+// ConfigFile is the state of one logging or access-control configuration
+// file of the reviewed host (R21): its hash, owner and mode, compared with
+// the previous period's report.
+type ConfigFile struct {
+	// Path is relative to the reviewed root ("etc/rsyslog.conf").
+	Path string `json:"path"`
+	// SHA256 is the content hash; empty when the file could not be read.
+	SHA256  string    `json:"sha256,omitempty"`
+	Size    int64     `json:"size"`
+	Mode    string    `json:"mode"` // permission bits in octal, e.g. "0640"
+	UID     int       `json:"uid"`  // owner; -1 when unknown
+	ModTime time.Time `json:"mtime"`
+	// Error is why the file could not be read (the hash is then missing).
+	Error string `json:"error,omitempty"`
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ type Policy struct {
 	ExpectedSources       []string `json:"expected_sources" ko:"수집되어야 하는 로그 종류 (U-72 목록): auth, syslog, cron, wtmp, btmp, lastlog, audit 등" en:"log kinds that must be collected (U-72 inventory): auth, syslog, cron, wtmp, btmp, lastlog, audit, ..."`
 	RetentionDays         int      `json:"retention_days" ko:"요구 보존 기간(일): 365, 400, 731 등 (제8조 1년/2년)" en:"required retention in days: 365, 400, 731, ... (1 or 2 years)"`
 	ApprovedFTPUploaders  []string `json:"approved_ftp_uploaders" ko:"R19: FTP 업로드가 허용된 계정 (그 외 계정의 업로드는 주의)" en:"R19: accounts allowed to upload over FTP (uploads by others are a notice)"`
+	IntegrityFiles        []string `json:"integrity_files" ko:"R21: 무결성(해시·소유자·권한) 점검 대상 설정 파일, 점검 루트 기준 경로 (끝이 /이면 그 디렉터리의 파일 전체)" en:"R21: configuration files whose hash, owner and mode are checked, relative to the reviewed root (a trailing / means every file in that directory)"`
 	SuspiciousCommands    []string `json:"suspicious_commands" ko:"고위험 명령 부분 문자열 (sudo/cron): 로그 삭제, 셸 상승, 다운로드 실행" en:"high-risk command substrings (sudo/cron): log wiping, shell escalation, download-and-run"`
 
 	Thresholds Thresholds `json:"thresholds" ko:"검토 임계값" en:"review thresholds"`
@@ -114,7 +116,10 @@ func Default() *Policy {
 		ExpectedSources:      []string{"auth"},
 		RetentionDays:        365,
 		ApprovedFTPUploaders: []string{},
-		SuspiciousCommands:   []string{"/var/log", "history -c", "shred", "truncate", "/bin/bash", "/bin/sh", "/bin/su", "sudo -i", "sudo -s", "curl ", "wget ", "base64 -d", "nc ", "/tmp/", "/dev/shm"},
+		IntegrityFiles: []string{"etc/rsyslog.conf", "etc/rsyslog.d/", "etc/syslog.conf", "etc/systemd/journald.conf",
+			"etc/audit/auditd.conf", "etc/audit/audit.rules", "etc/logrotate.conf", "etc/ssh/sshd_config",
+			"etc/sudoers", "etc/sudoers.d/", "etc/pam.d/", "etc/login.defs", "etc/security/faillock.conf"},
+		SuspiciousCommands: []string{"/var/log", "history -c", "shred", "truncate", "/bin/bash", "/bin/sh", "/bin/su", "sudo -i", "sudo -s", "curl ", "wget ", "base64 -d", "nc ", "/tmp/", "/dev/shm"},
 		Thresholds: Thresholds{
 			BruteForceNotice:      5,
 			BruteForceFinding:     20,
@@ -325,6 +330,11 @@ func (p *Policy) Validate() error {
 	for i, c := range p.ExpectedSources {
 		if !knownClasses[c] {
 			bad(fmt.Sprintf("expected_sources[%d]", i), "%q is not one of auth, syslog, cron, wtmp, btmp, lastlog, audit, journal, sulog, xferlog", c)
+		}
+	}
+	for i, f := range p.IntegrityFiles {
+		if f == "" || strings.HasPrefix(f, "/") || slices.Contains(strings.Split(f, "/"), "..") {
+			bad(fmt.Sprintf("integrity_files[%d]", i), "%q is not a path relative to the reviewed root", f)
 		}
 	}
 	if p.RetentionDays < 0 {

@@ -42,6 +42,10 @@ func TestParse_Errors(t *testing.T) {
 		{"ticket", `{"change_ticket_pattern": "CHG-[0-9"}`, "change_ticket_pattern: compile pattern"},
 		{"version", `{"version": 2}`, "version: 2 is not supported"},
 		{"source class", `{"expected_sources": ["auth", "secure"]}`, `expected_sources[1]: "secure" is not one of`},
+		{"absolute config path", `{"integrity_files": ["etc/sudoers", "/etc/shadow"]}`, `integrity_files[1]: "/etc/shadow" is not a path relative`},
+		{"config path escapes root", `{"integrity_files": ["etc/../../x"]}`, `integrity_files[0]: "etc/../../x" is not a path relative`},
+		{"zero audit threshold", `{"thresholds": {"audit_auth_failures": 0}}`, `thresholds.audit_auth_failures: 0 must be greater than 0`},
+		{"zero segfault burst", `{"thresholds": {"segfault_burst": 0}}`, `thresholds.segfault_burst: 0 must be greater than 0`},
 		{"trailing", `{} {}`, "unexpected data after"},
 	}
 	for _, tt := range tests {

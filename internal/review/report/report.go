@@ -17,7 +17,7 @@ import (
 const Schema = "logwarden.review.report/v1"
 
 // Ruleset names the version of the rules in internal/review/check.
-const Ruleset = "U43-R01-R20/2026.11"
+const Ruleset = "U43-R01-R21/2026.11"
 
 // Report is the canonical review result for one period.
 type Report struct {
@@ -41,6 +41,9 @@ type Report struct {
 	Baseline    *check.Baseline        `json:"baseline"`
 	Previous    *Previous              `json:"previous"`
 	KindCounts  map[string]int64       `json:"record_kinds"`
+	// Configs are the host's configuration files (R21) in a file review;
+	// the next period compares its files with these.
+	Configs []check.ConfigFile `json:"configs,omitempty"`
 }
 
 // Period is the reviewed interval [Start, End).
