@@ -568,7 +568,7 @@ func (e *Engine) origin(src, host uint32) uint32 {
 // push appends x to the event table: to the mapped table while records are
 // being added, to evs (on the Go heap) if records come after judging.
 func (e *Engine) push(x rec) {
-	n := e.tab.n
+	n := e.tab.len()
 	if e.gathered {
 		n = len(e.evs)
 	}

@@ -78,3 +78,6 @@ func (t *table) release() {
 	t.unmap()
 	t.heap, t.n = nil, 0
 }
+
+// len returns the number of records in the table.
+func (t *table) len() int { return t.n }
