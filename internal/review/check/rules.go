@@ -1053,9 +1053,7 @@ func (j *judge) r12() Result {
 		Maps: []string{"ISMS-P 2.9.5", "ISMS-P 2.6.x"},
 	}
 	if len(j.e.nets) == 0 {
-		r.Verdict = NA
-		r.Note = Text{"정책에 approved_admin_cidrs가 없어 점검하지 않음", "not checked: the policy lists no approved_admin_cidrs"}
-		return finish(r)
+		return notChecked(r, Text{"정책에 approved_admin_cidrs가 없어 점검하지 않음", "not checked: the policy lists no approved_admin_cidrs"})
 	}
 	g, n := j.remoteLogins(func(x rec) bool { return !j.e.nets.Contains(j.s(x.ip)) })
 	for _, k := range g.order {
@@ -1096,9 +1094,7 @@ func (j *judge) r13() Result {
 	}
 	b := j.e.baseline
 	if b == nil || len(b.UserIPs) == 0 {
-		r.Verdict = NA
-		r.Note = Text{"이전 기간 보고서(기준선)가 없어 점검하지 않음; 이번 기간 접속지가 다음 기간의 기준선이 됨", "not checked: no previous report (baseline); this period's sources become the next baseline"}
-		return finish(r)
+		return notChecked(r, Text{"이전 기간 보고서(기준선)가 없어 점검하지 않음; 이번 기간 접속지가 다음 기간의 기준선이 됨", "not checked: no previous report (baseline); this period's sources become the next baseline"})
 	}
 	known := map[string]map[string]bool{}
 	for u, ips := range b.UserIPs {
@@ -1139,9 +1135,7 @@ func (j *judge) r14() Result {
 		}
 	}
 	if len(last) == 0 && len(j.e.lastlog) == 0 {
-		r.Verdict = NA
-		r.Note = Text{"lastlog도 이전 기간 기준선도 없어 점검하지 않음", "not checked: neither lastlog nor a previous baseline is available"}
-		return finish(r)
+		return notChecked(r, Text{"lastlog도 이전 기간 기준선도 없어 점검하지 않음", "not checked: neither lastlog nor a previous baseline is available"})
 	}
 	limit := time.Duration(days) * 24 * time.Hour
 	n := 0
@@ -1423,9 +1417,7 @@ func (j *judge) r18() Result {
 		total += int(n)
 	}
 	if total == 0 {
-		r.Verdict = NA
-		r.Note = Text{"기간 내 감사 로그(audit.log) 기록이 없어 점검하지 않음", "not checked: no audit log (audit.log) records in the period"}
-		return finish(r)
+		return notChecked(r, Text{"기간 내 감사 로그(audit.log) 기록이 없어 점검하지 않음", "not checked: no audit log (audit.log) records in the period"})
 	}
 	type k5 struct{ host, user, ip, typ, arg uint32 }
 	g := newGroups[k5]()
@@ -1492,6 +1484,12 @@ func detailValue(detail, key string) string {
 	return ""
 }
 
+// notChecked returns r as not checked (n/a) for the reason why.
+func notChecked(r Result, why Text) Result {
+	r.Verdict, r.Note = NA, why
+	return finish(r)
+}
+
 // orDash returns s, or "-" when it is empty.
 func orDash(s string) string {
 	if s == "" {
@@ -1512,9 +1510,7 @@ func (j *judge) r19() Result {
 		Maps: []string{"KISA U-43 Step 1 (xferlog)"},
 	}
 	if j.e.ftp["transfers"] == 0 {
-		r.Verdict = NA
-		r.Note = Text{"기간 내 FTP 전송 기록(xferlog)이 없어 점검하지 않음", "not checked: no FTP transfer log (xferlog) records in the period"}
-		return finish(r)
+		return notChecked(r, Text{"기간 내 FTP 전송 기록(xferlog)이 없어 점검하지 않음", "not checked: no FTP transfer log (xferlog) records in the period"})
 	}
 	type k5 struct{ host, user, ip, method, mode uint32 }
 	g := newGroups[k5]()
@@ -1574,9 +1570,7 @@ func (j *judge) r20() Result {
 		}
 	}
 	if !kernelLog {
-		r.Verdict = NA
-		r.Note = Text{"커널 메시지가 담긴 시스템 로그(messages/syslog/journal)가 없어 점검하지 않음", "not checked: no system log (messages/syslog/journal) with kernel messages"}
-		return finish(r)
+		return notChecked(r, Text{"커널 메시지가 담긴 시스템 로그(messages/syslog/journal)가 없어 점검하지 않음", "not checked: no system log (messages/syslog/journal) with kernel messages"})
 	}
 	type k3 struct{ host, what, name uint32 }
 	g := newGroups[k3]()
@@ -1633,14 +1627,10 @@ func (j *judge) r21() Result {
 		Maps: []string{"U-11", "U-72"},
 	}
 	if !j.e.configsSet {
-		r.Verdict = NA
-		r.Note = Text{"설정 파일은 호스트 파일 점검(--root)에서만 확인함", "not checked: configuration files are examined only in a file review of the host (--root)"}
-		return finish(r)
+		return notChecked(r, Text{"설정 파일은 호스트 파일 점검(--root)에서만 확인함", "not checked: configuration files are examined only in a file review of the host (--root)"})
 	}
 	if len(j.e.configs) == 0 && len(j.e.prevConfigs) == 0 {
-		r.Verdict = NA
-		r.Note = Text{"점검 대상 설정 파일이 없음", "not checked: none of the configuration files listed in the policy exists"}
-		return finish(r)
+		return notChecked(r, Text{"점검 대상 설정 파일이 없음", "not checked: none of the configuration files listed in the policy exists"})
 	}
 	prev := map[string]ConfigFile{}
 	for _, c := range j.e.prevConfigs {
