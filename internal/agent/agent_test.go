@@ -22,6 +22,10 @@ import (
 
 const waitLong = 10 * time.Second
 
+// settle is how long a test waits after the events it expects arrived, so
+// that a stray or repeated event would arrive too (ten polls at test timings).
+const settle = 100 * time.Millisecond
+
 func testSource(path string) config.Source {
 	return config.Source{
 		FilePath:              path,
@@ -111,6 +115,62 @@ func (h *harness) waitCount(n int) {
 	waitFor(h.t, fmt.Sprintf("%d events", n), waitLong, func() bool { return h.sink.count() >= n })
 }
 
+// run starts an agent with test timings that follows srcs, keeps its
+// checkpoints in state and hands its events to a new fakeSink (h.sink).
+func run(t *testing.T, state string, srcs ...config.Source) *harness {
+	t.Helper()
+	return start(t, testOptions(state, newSink(), srcs...))
+}
+
+// finish waits for n events, then for quiet more (so that a stray or
+// repeated event would arrive too), and stops the agent.
+func (h *harness) finish(n int, quiet time.Duration) {
+	h.t.Helper()
+	h.waitCount(n)
+	time.Sleep(quiet)
+	h.stop()
+}
+
+// expect is finish for len(want) events; then the messages shipped must be
+// exactly want, in order.
+func (h *harness) expect(quiet time.Duration, want []string) {
+	h.t.Helper()
+	h.finish(len(want), quiet)
+	assertExactly(h.t, h.sink.messages(), want)
+}
+
+// logFile writes ls to app.log in a new directory and returns its path.
+func logFile(t *testing.T, ls ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "app.log")
+	appendLines(t, path, ls...)
+	return path
+}
+
+// rerun runs the named tests of matrix again as subtests with *mode set.
+func rerun(t *testing.T, mode *bool, names ...string) {
+	*mode = true
+	defer func() { *mode = false }()
+	for _, n := range names {
+		t.Run(n, matrix[n])
+	}
+}
+
+// matrix are the tests TestAgent_PollOnly and TestAgent_Batched run again.
+var matrix = map[string]func(*testing.T){
+	"Append":                          TestAgent_Append,
+	"PartialLine":                     TestAgent_PartialLine,
+	"RenameCreate":                    TestAgent_RenameCreate,
+	"CopyTruncate":                    TestAgent_CopyTruncate,
+	"DeleteRecreate":                  TestAgent_DeleteRecreate,
+	"GlobPicksUpNewFile":              TestAgent_GlobPicksUpNewFile,
+	"Symlink":                         TestAgent_Symlink,
+	"ResumeAfterRestart":              TestAgent_ResumeAfterRestart,
+	"CrashRepeatsOnlyUnacknowledged":  TestAgent_CrashRepeatsOnlyUnacknowledged,
+	"LongLine":                        TestAgent_LongLine,
+	"FilteredEventsAdvanceCheckpoint": TestAgent_FilteredEventsAdvanceCheckpoint,
+}
+
 func lines(prefix string, from, to int) []string {
 	var out []string
 	for i := from; i < to; i++ {
@@ -155,20 +215,15 @@ func assertExactly(t *testing.T, got, want []string) {
 }
 
 func TestAgent_Append(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
+	path := logFile(t, "2026-11-20T10:00:01 first", "2026-11-20T10:00:02 second")
 	src := testSource(path)
 	src.TimestampFormat = "%Y-%m-%dT%H:%M:%S"
 	src.UTC = true
-	appendLines(t, path, "2026-11-20T10:00:01 first", "2026-11-20T10:00:02 second")
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, src))
+	h := run(t, t.TempDir(), src)
 	h.waitCount(2)
 	appendLines(t, path, "2026-11-20T10:00:03 third", "no timestamp here")
-	h.waitCount(4)
-	h.stop()
-	assertExactly(t, sink.messages(), []string{"2026-11-20T10:00:01 first", "2026-11-20T10:00:02 second", "2026-11-20T10:00:03 third", "no timestamp here"})
-	recs := sink.records()
+	h.expect(0, []string{"2026-11-20T10:00:01 first", "2026-11-20T10:00:02 second", "2026-11-20T10:00:03 third", "no timestamp here"})
+	recs := h.sink.records()
 	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC).UnixMilli()
 	wantTS := []int64{base + 1000, base + 2000, base + 3000, base + 3000} // the last reuses the last good timestamp
 	for i, r := range recs {
@@ -194,34 +249,26 @@ func fileSize(t *testing.T, path string) int64 {
 }
 
 func TestAgent_PartialLine(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, "one")
+	path := logFile(t, "one")
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	f.WriteString("tw")
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(1)
 	time.Sleep(150 * time.Millisecond) // several polls and quiet periods
-	if n := sink.count(); n != 1 {
-		t.Fatalf("an unterminated line was sent: %q", sink.messages())
+	if n := h.sink.count(); n != 1 {
+		t.Fatalf("an unterminated line was sent: %q", h.sink.messages())
 	}
 	f.WriteString("o\nthree\n")
-	h.waitCount(3)
-	h.stop()
-	assertExactly(t, sink.messages(), []string{"one", "two", "three"})
+	h.expect(0, []string{"one", "two", "three"})
 }
 
 func TestAgent_RenameCreate(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 100)...)
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	path := logFile(t, lines("a", 0, 100)...)
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(100)
 	// The writer still holds the old file: lines it writes after the rename must arrive too.
 	old, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
@@ -234,9 +281,7 @@ func TestAgent_RenameCreate(t *testing.T) {
 	old.WriteString(strings.Join(lines("a", 100, 150), "\n") + "\n")
 	old.Close()
 	appendLines(t, path, lines("b", 0, 100)...)
-	h.waitCount(250)
-	h.stop()
-	assertExactly(t, sink.messages(), append(lines("a", 0, 150), lines("b", 0, 100)...))
+	h.expect(0, append(lines("a", 0, 150), lines("b", 0, 100)...))
 }
 
 // copyTruncate does what logrotate's copytruncate does, then writes next
@@ -276,9 +321,7 @@ func TestAgent_CopyTruncate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "app.log")
-			appendLines(t, path, lines("a", 0, 100)...)
+			path := logFile(t, lines("a", 0, 100)...)
 			sink := newSink()
 			opts := testOptions(t.TempDir(), sink, testSource(path))
 			opts.PollInterval = 300 * time.Millisecond // the rotation happens between two checks
@@ -288,10 +331,7 @@ func TestAgent_CopyTruncate(t *testing.T) {
 			// Lines written after the agent's last read land in the copy only.
 			appendLines(t, path, lines("a", 100, 120)...)
 			copyTruncate(t, path, tc.next)
-			h.waitCount(120 + len(tc.next))
-			time.Sleep(50 * time.Millisecond)
-			h.stop()
-			assertExactly(t, sink.messages(), append(lines("a", 0, 120), tc.next...))
+			h.expect(50*time.Millisecond, append(lines("a", 0, 120), tc.next...))
 		})
 	}
 }
@@ -328,18 +368,12 @@ func TestAgent_Delete(t *testing.T) {
 }
 
 func TestAgent_DeleteRecreate(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 50)...)
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	path := logFile(t, lines("a", 0, 50)...)
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(50)
 	os.Remove(path)
 	appendLines(t, path, lines("b", 0, 70)...)
-	h.waitCount(120)
-	time.Sleep(50 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink.messages(), append(lines("a", 0, 50), lines("b", 0, 70)...))
+	h.expect(50*time.Millisecond, append(lines("a", 0, 50), lines("b", 0, 70)...))
 }
 
 func TestAgent_Symlink(t *testing.T) {
@@ -350,8 +384,7 @@ func TestAgent_Symlink(t *testing.T) {
 	if err := os.Symlink(a, path); err != nil {
 		t.Fatal(err)
 	}
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(30)
 	appendLines(t, b, lines("b", 0, 40)...)
 	tmp := path + ".new"
@@ -361,34 +394,21 @@ func TestAgent_Symlink(t *testing.T) {
 	}
 	h.waitCount(70)
 	appendLines(t, b, lines("b", 40, 50)...)
-	h.waitCount(80)
-	h.stop()
-	assertExactly(t, sink.messages(), append(lines("a", 0, 30), lines("b", 0, 50)...))
+	h.expect(0, append(lines("a", 0, 30), lines("b", 0, 50)...))
 }
 
 func TestAgent_ResumeAfterRestart(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 100)...)
-	sink1 := newSink()
-	h := start(t, testOptions(state, sink1, testSource(path)))
-	h.waitCount(100)
-	h.stop()
-	assertExactly(t, sink1.messages(), lines("a", 0, 100))
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 100)...)
+	run(t, state, testSource(path)).expect(0, lines("a", 0, 100))
 
 	appendLines(t, path, lines("a", 100, 150)...)
-	sink2 := newSink()
-	h = start(t, testOptions(state, sink2, testSource(path)))
-	h.waitCount(50)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), lines("a", 100, 150)) // zero duplicates after a graceful stop
+	run(t, state, testSource(path)).expect(settle, lines("a", 100, 150)) // zero duplicates after a graceful stop
 }
 
 func TestAgent_CrashRepeatsOnlyUnacknowledged(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 100)...)
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 100)...)
 	sink1 := newSink()
 	sink1.ackLimit = 60 // the destination confirmed only 60 events before the crash
 	sink1.flushE = context.DeadlineExceeded
@@ -411,18 +431,12 @@ func TestAgent_CrashRepeatsOnlyUnacknowledged(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(state, checkpoint.FileName), data, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	sink2 := newSink()
-	h = start(t, testOptions(state, sink2, testSource(path)))
-	h.waitCount(40)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), lines("a", 60, 100))
+	run(t, state, testSource(path)).expect(settle, lines("a", 60, 100))
 }
 
 func TestAgent_CheckpointOnlyOnAck(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 20)...)
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 20)...)
 	sink := newSink()
 	sink.ackLimit = 0
 	opts := testOptions(state, sink, testSource(path))
@@ -446,11 +460,9 @@ func TestAgent_LongLine(t *testing.T) {
 	path := filepath.Join(dir, "app.log")
 	long := strings.Repeat("x", 2*decode.MaxEventBytes+1234)
 	appendLines(t, path, "before", long, "after")
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
-	h.waitCount(5)
-	h.stop()
-	got := sink.messages()
+	h := run(t, t.TempDir(), testSource(path))
+	h.finish(5, 0)
+	got := h.sink.messages()
 	want := []string{"before", long[:1048376], long[1048376 : 2*1048376], long[2*1048376:], "after"}
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d", len(got), len(want))
@@ -463,9 +475,7 @@ func TestAgent_LongLine(t *testing.T) {
 }
 
 func TestAgent_IncompleteMultiLineAtStop(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, "first", "second", "  at frame 1", "  at frame 2")
+	path := logFile(t, "first", "second", "  at frame 1", "  at frame 2")
 	sink := newSink()
 	opts := testOptions(t.TempDir(), sink, testSource(path))
 	opts.MultiLineFlush = time.Hour // only the stop can send the last event
@@ -637,41 +647,23 @@ func head(s []string) []string {
 }
 
 func TestAgent_RotatedWhileStopped(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 100)...)
-	sink1 := newSink()
-	h := start(t, testOptions(state, sink1, testSource(path)))
-	h.waitCount(100)
-	h.stop()
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 100)...)
+	run(t, state, testSource(path)).finish(100, 0)
 	// While the agent is down: more lines, then a rename rotation.
 	appendLines(t, path, lines("a", 100, 120)...)
 	os.Rename(path, path+".1")
 	appendLines(t, path, lines("b", 0, 30)...)
-	sink2 := newSink()
-	h = start(t, testOptions(state, sink2, testSource(path)))
-	h.waitCount(50)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), append(lines("a", 100, 120), lines("b", 0, 30)...))
+	run(t, state, testSource(path)).expect(settle, append(lines("a", 100, 120), lines("b", 0, 30)...))
 }
 
 func TestAgent_CopyTruncatedWhileStopped(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 100)...)
-	sink1 := newSink()
-	h := start(t, testOptions(state, sink1, testSource(path)))
-	h.waitCount(100)
-	h.stop()
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 100)...)
+	run(t, state, testSource(path)).finish(100, 0)
 	appendLines(t, path, lines("a", 100, 120)...)
 	copyTruncate(t, path, lines("b", 0, 200)) // the new content is longer than the old offset
-	sink2 := newSink()
-	h = start(t, testOptions(state, sink2, testSource(path)))
-	h.waitCount(220)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), append(lines("a", 100, 120), lines("b", 0, 200)...))
+	run(t, state, testSource(path)).expect(settle, append(lines("a", 100, 120), lines("b", 0, 200)...))
 }
 
 func TestAgent_AutoRemoval(t *testing.T) {
@@ -695,28 +687,36 @@ func TestAgent_AutoRemoval(t *testing.T) {
 	}
 }
 
-func TestAgent_UTF16WithBOM(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	var b []byte
-	b = append(b, 0xff, 0xfe)
-	for _, r := range "첫째 줄\r\n둘째\u0a0a줄\r\n" {
+// utf16File writes text (characters of the Basic Multilingual Plane) to
+// app.log in UTF-16 with a byte order mark, big- or little-endian, and
+// returns its path.
+func utf16File(t *testing.T, bigEndian bool, text string) string {
+	t.Helper()
+	b := []byte{0xff, 0xfe}
+	for _, r := range text {
 		b = append(b, byte(r), byte(r>>8))
 	}
-	os.WriteFile(path, b, 0o644)
-	src := testSource(path)
+	if bigEndian {
+		for i := 0; i < len(b); i += 2 {
+			b[i], b[i+1] = b[i+1], b[i]
+		}
+	}
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestAgent_UTF16WithBOM(t *testing.T) {
+	src := testSource(utf16File(t, false, "첫째 줄\r\n둘째\u0a0a줄\r\n"))
 	src.Encoding = "utf-16le"
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, src))
-	h.waitCount(2)
-	h.stop()
-	assertExactly(t, sink.messages(), []string{"첫째 줄", "둘째\u0a0a줄"})
+	run(t, t.TempDir(), src).expect(0, []string{"첫째 줄", "둘째\u0a0a줄"})
 }
 
 func TestAgent_FilteredEventsAdvanceCheckpoint(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, "keep 1", "drop 2", "keep 3", "drop 4")
+	state := t.TempDir()
+	path := logFile(t, "keep 1", "drop 2", "keep 3", "drop 4")
 	src := testSource(path)
 	src.Filters = []config.Filter{{Type: "exclude", Expression: "^drop"}}
 	sink := newSink()
@@ -738,9 +738,8 @@ func TestAgent_FilteredEventsAdvanceCheckpoint(t *testing.T) {
 // reading: the old file must stay open until acknowledged, and nothing may
 // repeat or go missing.
 func TestAgent_RotationWithSlowAcks(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 200)...)
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 200)...)
 	sink := newSink()
 	sink.delay = 150 * time.Millisecond
 	h := start(t, testOptions(state, sink, testSource(path)))
@@ -756,11 +755,7 @@ func TestAgent_RotationWithSlowAcks(t *testing.T) {
 	want := append(append(lines("a", 0, 200), lines("b", 0, 150)...), lines("c", 0, 50)...)
 	assertExactly(t, sink.messages(), want)
 	// Restarting now repeats nothing: every checkpoint reached its end.
-	sink2 := newSink()
-	h = start(t, testOptions(state, sink2, testSource(path)))
-	time.Sleep(200 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), nil)
+	run(t, state, testSource(path)).expect(200*time.Millisecond, nil)
 }
 
 // blockingSink blocks every Put until released, like a destination that is down.
@@ -781,9 +776,7 @@ func (s *blockingSink) Put(ctx context.Context, dest pipeline.Destination, ev pi
 // TestAgent_BackpressurePausesReading checks that a blocked destination stops
 // reading (the file is the buffer) and that a stop still returns in time.
 func TestAgent_BackpressurePausesReading(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 1000)...)
+	path := logFile(t, lines("a", 0, 1000)...)
 	bs := &blockingSink{fakeSink: newSink(), release: make(chan struct{})}
 	opts := testOptions(t.TempDir(), bs, testSource(path))
 	opts.StopTimeout = 300 * time.Millisecond
@@ -791,9 +784,7 @@ func TestAgent_BackpressurePausesReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	h := startAgent(t, a, bs.fakeSink)
 	time.Sleep(100 * time.Millisecond)
 	if n := bs.count(); n != 0 {
 		t.Fatalf("events passed a blocked sink: %d", n)
@@ -803,15 +794,7 @@ func TestAgent_BackpressurePausesReading(t *testing.T) {
 	}
 	waitFor(t, "ten events", waitLong, func() bool { return bs.count() == 10 })
 	began := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return while the sink was blocked")
-	}
+	h.stop() // fails if Run does not return while the sink is blocked
 	if d := time.Since(began); d > 2*time.Second {
 		t.Errorf("stop took %v with a blocked sink (StopTimeout 300ms)", d)
 	}
@@ -842,40 +825,23 @@ func TestAgent_NotifyFastPath(t *testing.T) {
 
 // TestAgent_PollOnly runs the core of the matrix again without notifications.
 func TestAgent_PollOnly(t *testing.T) {
-	pollOnly = true
-	defer func() { pollOnly = false }()
-	t.Run("Append", TestAgent_Append)
-	t.Run("RenameCreate", TestAgent_RenameCreate)
-	t.Run("CopyTruncate", TestAgent_CopyTruncate)
-	t.Run("DeleteRecreate", TestAgent_DeleteRecreate)
-	t.Run("GlobPicksUpNewFile", TestAgent_GlobPicksUpNewFile)
-	t.Run("Symlink", TestAgent_Symlink)
+	rerun(t, &pollOnly, "Append", "RenameCreate", "CopyTruncate", "DeleteRecreate", "GlobPicksUpNewFile", "Symlink")
 }
 
 func TestAgent_ImportCWAgentState(t *testing.T) {
-	dir, cwState := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 100)...)
+	cwState := t.TempDir()
+	path := logFile(t, lines("a", 0, 100)...)
 	// The CloudWatch Agent had shipped the first 60 lines.
 	os.WriteFile(filepath.Join(cwState, checkpoint.CWAgentStateName(path)), []byte(fmt.Sprintf("%d\n%s\n", 60*9, path)), 0o644)
 	state := t.TempDir()
 	sink := newSink()
 	opts := testOptions(state, sink, testSource(path))
 	opts.ImportCWAgentState = cwState
-	h := start(t, opts)
-	h.waitCount(40)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink.messages(), lines("a", 60, 100))
+	start(t, opts).expect(settle, lines("a", 60, 100))
 	// Only a fresh state dir imports: a later start uses logwarden's own checkpoint.
 	appendLines(t, path, lines("a", 100, 110)...)
-	sink2 := newSink()
-	opts.Sink = sink2
-	h = start(t, opts)
-	h.waitCount(10)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), lines("a", 100, 110))
+	opts.Sink = newSink()
+	start(t, opts).expect(settle, lines("a", 100, 110))
 }
 
 // openFDs counts this process's descriptors open on path.
@@ -895,9 +861,7 @@ func openFDs(t *testing.T, path string) int {
 }
 
 func TestAgent_FDRelease(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 20)...)
+	path := logFile(t, lines("a", 0, 20)...)
 	src := testSource(path)
 	src.BackpressureMode = "fd_release"
 	bs := &blockingSink{fakeSink: newSink(), release: make(chan struct{})}
@@ -924,9 +888,8 @@ func TestAgent_FDRelease(t *testing.T) {
 // another file's fingerprint (the inode was freed and reused while the agent
 // was stopped), must not be applied: the new file is read from byte 0.
 func TestAgent_InodeReuse(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("new", 0, 30)...)
+	state := t.TempDir()
+	path := logFile(t, lines("new", 0, 30)...)
 	fi, _ := os.Stat(path)
 	st := fi.Sys().(*syscall.Stat_t)
 	src := testSource(path)
@@ -937,50 +900,29 @@ func TestAgent_InodeReuse(t *testing.T) {
 		Fingerprint: tail.HashBytes(old[:1024]).Hash, Offset: 200, Updated: time.Now().Unix(),
 	}})
 	os.WriteFile(filepath.Join(state, checkpoint.FileName), data, 0o640)
-	sink := newSink()
-	h := start(t, testOptions(state, sink, src))
-	h.waitCount(30)
-	time.Sleep(50 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink.messages(), lines("new", 0, 30))
+	run(t, state, src).expect(50*time.Millisecond, lines("new", 0, 30))
 }
 
 // TestAgent_Batched runs part of the matrix again with a sink that takes
 // batches (as the pipeline does).
 func TestAgent_Batched(t *testing.T) {
-	useBatch = true
-	defer func() { useBatch = false }()
-	t.Run("Append", TestAgent_Append)
-	t.Run("PartialLine", TestAgent_PartialLine)
-	t.Run("RenameCreate", TestAgent_RenameCreate)
-	t.Run("CopyTruncate", TestAgent_CopyTruncate)
-	t.Run("ResumeAfterRestart", TestAgent_ResumeAfterRestart)
-	t.Run("CrashRepeatsOnlyUnacknowledged", TestAgent_CrashRepeatsOnlyUnacknowledged)
-	t.Run("LongLine", TestAgent_LongLine)
-	t.Run("FilteredEventsAdvanceCheckpoint", TestAgent_FilteredEventsAdvanceCheckpoint)
+	rerun(t, &useBatch, "Append", "PartialLine", "RenameCreate", "CopyTruncate", "ResumeAfterRestart",
+		"CrashRepeatsOnlyUnacknowledged", "LongLine", "FilteredEventsAdvanceCheckpoint")
 }
 
 // TestAgent_ResumeAcrossStreamRename: a stream name that changes between runs
 // (a {date} placeholder) must not make the agent send the file again.
 func TestAgent_ResumeAcrossStreamRename(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 10)...)
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 10)...)
 	src := testSource(path)
 	src.StreamName = "host-2026-11-25"
-	sink1 := newSink()
-	h := start(t, testOptions(state, sink1, src))
-	h.waitCount(10)
-	h.stop()
+	run(t, state, src).finish(10, 0)
 	appendLines(t, path, lines("a", 10, 15)...)
 	src.StreamName = "host-2026-11-26"
-	sink2 := newSink()
-	h = start(t, testOptions(state, sink2, src))
-	h.waitCount(5)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), lines("a", 10, 15))
-	if r := sink2.records(); r[0].dest.Stream != "host-2026-11-26" {
+	h := run(t, state, src)
+	h.expect(settle, lines("a", 10, 15))
+	if r := h.sink.records(); r[0].dest.Stream != "host-2026-11-26" {
 		t.Errorf("stream = %q", r[0].dest.Stream)
 	}
 }
@@ -1025,9 +967,8 @@ func TestAgent_DirectoryCreatedLater(t *testing.T) {
 // the old file when it was rotated and the agent crashed. The next start
 // reads the unacknowledged rest from the rotated file, then the new file.
 func TestAgent_CrashDuringRotation(t *testing.T) {
-	dir, state := t.TempDir(), t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	appendLines(t, path, lines("a", 0, 100)...)
+	state := t.TempDir()
+	path := logFile(t, lines("a", 0, 100)...)
 	sink1 := newSink()
 	sink1.ackLimit = 50
 	sink1.flushE = context.DeadlineExceeded
@@ -1049,30 +990,14 @@ func TestAgent_CrashDuringRotation(t *testing.T) {
 	})
 	h.stop()
 	os.WriteFile(filepath.Join(state, checkpoint.FileName), data, 0o640) // as the crash left it
-	sink2 := newSink()
-	h = start(t, testOptions(state, sink2, testSource(path)))
-	h.waitCount(80)
-	time.Sleep(100 * time.Millisecond)
-	h.stop()
-	assertExactly(t, sink2.messages(), append(lines("a", 50, 100), lines("b", 0, 30)...))
+	run(t, state, testSource(path)).expect(settle, append(lines("a", 50, 100), lines("b", 0, 30)...))
 }
 
 // TestAgent_UTF16ByteOrderMark: with encoding "utf-16" (no byte order
 // named), a big-endian byte order mark selects big-endian splitting and
 // decoding; "utf-16le" and the CloudWatch Agent's default stay little-endian.
 func TestAgent_UTF16ByteOrderMark(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
-	b := []byte{0xfe, 0xff}
-	for _, r := range "big ਊ endian\nsecond\n" {
-		b = append(b, byte(r>>8), byte(r))
-	}
-	os.WriteFile(path, b, 0o644)
-	src := testSource(path)
+	src := testSource(utf16File(t, true, "big ਊ endian\nsecond\n"))
 	src.Encoding = "utf-16"
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, src))
-	h.waitCount(2)
-	h.stop()
-	assertExactly(t, sink.messages(), []string{"big \u0a0a endian", "second"})
+	run(t, t.TempDir(), src).expect(0, []string{"big \u0a0a endian", "second"})
 }

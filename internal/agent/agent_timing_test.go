@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/logwarden/logwarden/internal/cloudwatch"
 	"github.com/logwarden/logwarden/internal/pipeline"
+	"github.com/logwarden/logwarden/internal/testutil"
 )
 
 // countingSink acknowledges every event at once and counts them.
@@ -62,51 +62,76 @@ func writeSyslog(tb testing.TB, path string, n int) int64 {
 // syslog lines, through tail, decode and the agent, into a sink that
 // acknowledges at once. MB/s is per run of the whole file.
 func BenchmarkAgent(b *testing.B) {
-	const lines = 500_000 // ~58 MiB
+	benchRead(b, func() (Sink, func() int64, func()) {
+		sink := &countingSink{}
+		return sink, sink.n.Load, func() {}
+	})
+}
+
+// benchLines is how many lines the read benchmarks ship (~58 MiB).
+const benchLines = 500_000
+
+// benchRead ships a file of benchLines syslog lines b.N times into the sink
+// newSink makes, which also says how many events it delivered so far and
+// what to do once the agent stopped; it reports lines/s and MiB/cpu-s.
+func benchRead(b *testing.B, newSink func() (sink Sink, delivered func() int64, close func())) {
 	path := filepath.Join(b.TempDir(), "syslog")
-	size := writeSyslog(b, path, lines)
+	size := writeSyslog(b, path, benchLines)
 	b.SetBytes(size)
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := testutil.CPUTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		sink := &countingSink{}
-		opts := testOptions(b.TempDir(), nil, testSource(path))
-		opts.Sink = sink
+		sink, delivered, close := newSink()
+		opts := testOptions(b.TempDir(), sink, testSource(path))
 		opts.CheckpointInterval = 200 * time.Millisecond
-		a, err := New(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- a.Run(ctx) }()
-		for sink.n.Load() < lines-1 {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-		if err := <-done; err != nil {
-			b.Fatal(err)
-		}
-		if got := sink.n.Load(); got != lines {
-			b.Fatalf("events = %d, want %d", got, lines)
+		runUntil(b, opts, func() bool { return delivered() >= benchLines-1 })
+		close()
+		if got := delivered(); got != benchLines {
+			b.Fatalf("events = %d, want %d", got, benchLines)
 		}
 	}
 	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
+	cpu := testutil.CPUTime() - cpu0
+	b.ReportMetric(float64(benchLines*b.N)/b.Elapsed().Seconds(), "lines/s")
 	// MiB per CPU-second (user+system of the whole process, GC included):
 	// the per-core figure, independent of how busy the machine is.
 	b.ReportMetric(float64(size)*float64(b.N)/(1<<20)/cpu.Seconds(), "MiB/cpu-s")
 }
 
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+// runAgent runs an agent with opts in the background; the function it
+// returns stops it and waits until Run returned.
+func runAgent(tb testing.TB, opts Options) (stop func()) {
+	tb.Helper()
+	a, err := New(opts)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// waitUntil polls cond every millisecond until it holds (benchmarks: no
+// deadline, the benchmark's own timeout bounds it).
+func waitUntil(cond func() bool) {
+	for !cond() {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// runUntil runs an agent with opts until cond holds, then stops it.
+func runUntil(tb testing.TB, opts Options, cond func() bool) {
+	tb.Helper()
+	stop := runAgent(tb, opts)
+	waitUntil(cond)
+	stop()
 }
 
 // nullClient accepts every batch at once.
@@ -125,41 +150,11 @@ func (c *nullClient) PutRetentionPolicy(context.Context, string, int) error  { r
 // pipeline into a client that accepts everything: the read side plus
 // batching, without the network.
 func BenchmarkAgentPipeline(b *testing.B) {
-	const lines = 500_000
-	path := filepath.Join(b.TempDir(), "syslog")
-	size := writeSyslog(b, path, lines)
-	b.SetBytes(size)
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	benchRead(b, func() (Sink, func() int64, func()) {
 		client := &nullClient{}
 		pl := pipeline.New(client, pipeline.Options{FlushInterval: 50 * time.Millisecond})
-		opts := testOptions(b.TempDir(), pl, testSource(path))
-		opts.CheckpointInterval = 200 * time.Millisecond
-		a, err := New(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- a.Run(ctx) }()
-		for client.events.Load() < lines-1 {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-		if err := <-done; err != nil {
-			b.Fatal(err)
-		}
-		pl.Close(context.Background())
-		if got := client.events.Load(); got != lines {
-			b.Fatalf("events = %d, want %d", got, lines)
-		}
-	}
-	b.StopTimer()
-	cpu := cpuTime() - cpu0
-	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
-	b.ReportMetric(float64(size)*float64(b.N)/(1<<20)/cpu.Seconds(), "MiB/cpu-s")
+		return pl, client.events.Load, func() { pl.Close(context.Background()) }
+	})
 }
 
 // BenchmarkIdleFiles follows 1,000 small files (publish_multi_logs) and
@@ -180,16 +175,8 @@ func BenchmarkIdleFiles(b *testing.B) {
 		runtime.GC()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
-		a, err := New(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- a.Run(ctx) }()
-		for sink.n.Load() < files {
-			time.Sleep(5 * time.Millisecond)
-		}
+		stop := runAgent(b, opts)
+		waitUntil(func() bool { return sink.n.Load() >= files })
 		time.Sleep(100 * time.Millisecond)
 		runtime.GC()
 		var after runtime.MemStats
@@ -197,10 +184,9 @@ func BenchmarkIdleFiles(b *testing.B) {
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/files, "heap-B/file")
 		b.ReportMetric(float64(runtime.NumGoroutine())/files, "goroutines/file")
 		// Idle cost: CPU used over two seconds with nothing to read.
-		c0 := cpuTime()
+		c0 := testutil.CPUTime()
 		time.Sleep(2 * time.Second)
-		b.ReportMetric(100*(cpuTime()-c0).Seconds()/2, "idle-cpu-%")
-		cancel()
-		<-done
+		b.ReportMetric(100*(testutil.CPUTime()-c0).Seconds()/2, "idle-cpu-%")
+		stop()
 	}
 }

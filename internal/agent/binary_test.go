@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,6 +84,15 @@ func users(t *testing.T, sink *fakeSink, format string) []string {
 	return out
 }
 
+// expectUsers waits for len(want) records and quiet more, stops the agent
+// and checks that the users of the records shipped in format (see users)
+// are exactly want, in order.
+func (h *harness) expectUsers(format string, want []string) {
+	h.t.Helper()
+	h.finish(len(want), quiet)
+	assertExactly(h.t, users(h.t, h.sink, format), want)
+}
+
 func userNames(from, to int) []string {
 	var out []string
 	for i := from; i < to; i++ {
@@ -98,49 +106,43 @@ func TestAgent_WtmpAppendAndRestart(t *testing.T) {
 	path := filepath.Join(dir, "wtmp")
 	state := t.TempDir()
 	appendRecords(t, path, binlog.UserProcess, 0, 3)
-	sink := newSink()
-	h := start(t, testOptions(state, sink, testSource(path)))
+	h := run(t, state, testSource(path))
 	h.waitCount(3)
 	appendRecords(t, path, binlog.UserProcess, 3, 5)
-	h.waitCount(5)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 5))
-	if got, want := sink.records()[0].ev.Message, `"time":"`+binBase.Add(123456*time.Microsecond).Format(time.RFC3339Nano)+`"`; !strings.Contains(got, want) {
+	h.expectUsers("wtmp", userNames(0, 5))
+	if got, want := h.sink.records()[0].ev.Message, `"time":"`+binBase.Add(123456*time.Microsecond).Format(time.RFC3339Nano)+`"`; !strings.Contains(got, want) {
 		t.Errorf("first event %s, want it to contain %s", got, want)
 	}
 
 	appendRecords(t, path, binlog.DeadProcess, 5, 7)
-	sink2 := newSink()
-	h2 := start(t, testOptions(state, sink2, testSource(path)))
-	h2.waitCount(2)
-	time.Sleep(quiet)
-	h2.stop()
-	assertExactly(t, users(t, sink2, "wtmp"), userNames(5, 7))
+	h2 := run(t, state, testSource(path))
+	h2.expectUsers("wtmp", userNames(5, 7))
 }
 
 func TestAgent_Btmp(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "btmp")
 	appendRecords(t, path, binlog.LoginProcess, 0, 4)
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
-	h.waitCount(4)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "btmp"), userNames(0, 4))
+	h := run(t, t.TempDir(), testSource(path))
+	h.expectUsers("btmp", userNames(0, 4))
 }
 
 // writeLastlog rewrites the entry of uid in place, as login does.
 func writeLastlog(t *testing.T, path string, uid uint32, at time.Time) {
+	t.Helper()
+	e := binlog.Lastlog{UID: uid, Time: at, Line: "pts/0", Host: "203.0.113.5"}
+	l := binlog.LastlogX86_64
+	writeInPlace(t, path, binlog.EncodeLastlog(e, l), int64(uid)*int64(l.Size))
+}
+
+// writeInPlace writes b at offset off of the file at path (created if need be).
+func writeInPlace(t *testing.T, path string, b []byte, off int64) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	e := binlog.Lastlog{UID: uid, Time: at, Line: "pts/0", Host: "203.0.113.5"}
-	l := binlog.LastlogX86_64
-	if _, err := f.WriteAt(binlog.EncodeLastlog(e, l), int64(uid)*int64(l.Size)); err != nil {
+	if _, err := f.WriteAt(b, off); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -155,22 +157,14 @@ func TestAgent_Lastlog(t *testing.T) {
 	t1, t2, t3, t4 := binBase, binBase.Add(time.Hour), binBase.Add(2*time.Hour), binBase.Add(3*time.Hour)
 	writeLastlog(t, path, 1000, t2) // sparse: uid 0 never logged in yet
 	writeLastlog(t, path, 1001, t1)
-	sink := newSink()
-	h := start(t, testOptions(state, sink, testSource(path)))
+	h := run(t, state, testSource(path))
 	h.waitCount(2)
 	writeLastlog(t, path, 1000, t3) // a new login of uid 1000 rewrites its entry
-	h.waitCount(3)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "lastlog"), []string{entry(1001, t1), entry(1000, t2), entry(1000, t3)})
+	h.expectUsers("lastlog", []string{entry(1001, t1), entry(1000, t2), entry(1000, t3)})
 
 	writeLastlog(t, path, 0, t4) // while stopped
-	sink2 := newSink()
-	h2 := start(t, testOptions(state, sink2, testSource(path)))
-	h2.waitCount(1)
-	time.Sleep(quiet)
-	h2.stop()
-	assertExactly(t, users(t, sink2, "lastlog"), []string{entry(0, t4)})
+	h2 := run(t, state, testSource(path))
+	h2.expectUsers("lastlog", []string{entry(0, t4)})
 }
 
 func TestAgent_WtmpGarbageShipsNothing(t *testing.T) {
@@ -210,8 +204,7 @@ func TestAgent_WtmpRotation(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "wtmp")
 	appendRecords(t, path, binlog.UserProcess, 0, 3)
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(3)
 	// logrotate: rename, create; a writer that still has the old file open
 	// appends one more record to it.
@@ -220,10 +213,7 @@ func TestAgent_WtmpRotation(t *testing.T) {
 	}
 	appendRecords(t, path, binlog.UserProcess, 4, 6)
 	appendRecords(t, path+".1", binlog.UserProcess, 3, 4)
-	h.waitCount(6)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 6))
+	h.expectUsers("wtmp", userNames(0, 6))
 }
 
 func TestAgent_WtmpRotatedWhileStopped(t *testing.T) {
@@ -231,22 +221,14 @@ func TestAgent_WtmpRotatedWhileStopped(t *testing.T) {
 	path := filepath.Join(dir, "wtmp")
 	state := t.TempDir()
 	appendRecords(t, path, binlog.UserProcess, 0, 2)
-	sink := newSink()
-	h := start(t, testOptions(state, sink, testSource(path)))
-	h.waitCount(2)
-	time.Sleep(quiet)
-	h.stop()
+	run(t, state, testSource(path)).finish(2, quiet)
 	appendRecords(t, path, binlog.UserProcess, 2, 4)
 	if err := os.Rename(path, path+".1"); err != nil {
 		t.Fatal(err)
 	}
 	appendRecords(t, path, binlog.UserProcess, 4, 5)
-	sink2 := newSink()
-	h2 := start(t, testOptions(state, sink2, testSource(path)))
-	h2.waitCount(3)
-	time.Sleep(quiet)
-	h2.stop()
-	assertExactly(t, users(t, sink2, "wtmp"), userNames(2, 5))
+	h2 := run(t, state, testSource(path))
+	h2.expectUsers("wtmp", userNames(2, 5))
 }
 
 func TestIsBinaryName(t *testing.T) {
@@ -288,17 +270,13 @@ func TestSnapshotKeyOrder(t *testing.T) {
 func TestAgent_WtmpTruncated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wtmp")
 	appendRecords(t, path, binlog.UserProcess, 0, 3)
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(3)
 	if err := os.Truncate(path, 0); err != nil { // a wiper, or copytruncate
 		t.Fatal(err)
 	}
 	appendRecords(t, path, binlog.UserProcess, 10, 12)
-	h.waitCount(5)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "wtmp"), append(userNames(0, 3), userNames(10, 12)...))
+	h.expectUsers("wtmp", append(userNames(0, 3), userNames(10, 12)...))
 }
 
 func TestAgent_WtmpGarbageRecordsSkipped(t *testing.T) {
@@ -319,26 +297,15 @@ func TestAgent_WtmpGarbageRecordsSkipped(t *testing.T) {
 	}
 	f.Close()
 	appendRecords(t, path, binlog.UserProcess, 25, 26)
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
-	h.waitCount(21)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "wtmp"), append(userNames(0, 20), "u25"))
+	h := run(t, t.TempDir(), testSource(path))
+	h.expectUsers("wtmp", append(userNames(0, 20), "u25"))
 }
 
 // writeSlot rewrites utmp slot i in place, as login and logout do.
 func writeSlot(t *testing.T, path string, i int, u binlog.Utmp) {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	l := binlog.LayoutX86_64
-	if _, err := f.WriteAt(binlog.EncodeUtmp(u, l), int64(i*l.Size)); err != nil {
-		t.Fatal(err)
-	}
+	writeInPlace(t, path, binlog.EncodeUtmp(u, l), int64(i*l.Size))
 }
 
 func TestAgent_Utmp(t *testing.T) {
@@ -346,17 +313,13 @@ func TestAgent_Utmp(t *testing.T) {
 	for i := range 3 {
 		writeSlot(t, path, i, login(binlog.UserProcess, i))
 	}
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(3)
 	logout := login(binlog.DeadProcess, 1)
 	logout.User = "u1-logout"
 	logout.Time = binBase.Add(time.Hour)
 	writeSlot(t, path, 1, logout) // the slot is reused at logout
-	h.waitCount(4)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "utmp"), []string{"u0", "u1", "u2", "u1-logout"})
+	h.expectUsers("utmp", []string{"u0", "u1", "u2", "u1-logout"})
 }
 
 func TestAgent_WtmpOldRecordsKept(t *testing.T) {
@@ -374,12 +337,10 @@ func TestAgent_WtmpOldRecordsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := time.Now().UnixMilli()
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
-	h.waitCount(3)
-	h.stop()
+	h := run(t, t.TempDir(), testSource(path))
+	h.finish(3, 0)
 	after := time.Now().UnixMilli()
-	recs := sink.records()
+	recs := h.sink.records()
 	for i, u := range []binlog.Utmp{old, future} {
 		if ts := recs[i].ev.Timestamp; ts < before || ts > after {
 			t.Errorf("%s: timestamp %d, want the read time (%d..%d): the service would refuse the record's time", u.User, ts, before, after)
@@ -400,18 +361,13 @@ func TestAgent_WtmpFilters(t *testing.T) {
 	appendRecords(t, path, binlog.DeadProcess, 4, 6)
 	src := testSource(path)
 	src.Filters = []config.Filter{{Type: "include", Expression: `"type":"USER_PROCESS"`}, {Type: "exclude", Expression: `"user":"u1"`}}
-	sink := newSink()
-	h := start(t, testOptions(state, sink, src))
-	h.waitCount(3)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "wtmp"), []string{"u0", "u2", "u3"})
+	h := run(t, state, src)
+	h.expectUsers("wtmp", []string{"u0", "u2", "u3"})
 	// the filtered records were acknowledged: a restart sends nothing again
-	sink2 := newSink()
-	h2 := start(t, testOptions(state, sink2, src))
+	h2 := run(t, state, src)
 	time.Sleep(quiet)
 	h2.stop()
-	if n := sink2.count(); n != 0 {
+	if n := h2.sink.count(); n != 0 {
 		t.Errorf("restart sent %d events again, want 0", n)
 	}
 }
@@ -509,17 +465,15 @@ func TestAgent_WtmpFromUtmpdump(t *testing.T) {
 	if err := os.WriteFile(path, bin, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
-	h.waitCount(3)
-	h.stop()
+	h := run(t, t.TempDir(), testSource(path))
+	h.finish(3, 0)
 	want := []string{
 		`{"time":"` + day + `T00:00:00Z","format":"wtmp","type":"BOOT_TIME","user":"reboot","tty":"~","host":"6.1.0-27-amd64","id":"~~  ","layout":"x86_64","index":0}`,
 		`{"time":"` + day + `T00:01:10.123456Z","format":"wtmp","type":"USER_PROCESS","user":"alice","tty":"pts/0","host":"203.0.113.5","ip":"203.0.113.5","pid":1234,"id":"ts/0","layout":"x86_64","index":1}`,
 		`{"time":"` + day + `T02:00:00Z","format":"wtmp","type":"DEAD_PROCESS","tty":"pts/0","pid":1234,"id":"ts/0","layout":"x86_64","index":2}`,
 	}
-	assertExactly(t, sink.messages(), want)
-	users(t, sink, "wtmp") // timestamps are the records' times
+	assertExactly(t, h.sink.messages(), want)
+	users(t, h.sink, "wtmp") // timestamps are the records' times
 }
 
 // BenchmarkAgent_Wtmp measures shipping a wtmp of benchRecords records from
@@ -540,23 +494,11 @@ func BenchmarkAgent_Wtmp(b *testing.B) {
 			b.Fatal(err)
 		}
 		sink := newSink()
-		opts := testOptions(b.TempDir(), sink, testSource(path))
-		a, err := New(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
 		b.StartTimer()
-		go func() { done <- a.Run(ctx) }()
-		for sink.count() < benchRecords {
-			time.Sleep(time.Millisecond)
-		}
+		stop := runAgent(b, testOptions(b.TempDir(), sink, testSource(path)))
+		waitUntil(func() bool { return sink.count() >= benchRecords })
 		b.StopTimer()
-		cancel()
-		if err := <-done; err != nil {
-			b.Fatal(err)
-		}
+		stop()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
@@ -572,16 +514,14 @@ func TestAgent_LastlogCoarseMtime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
+	h := run(t, t.TempDir(), testSource(path))
 	h.waitCount(1)
 	writeLastlog(t, path, 1000, binBase.Add(time.Minute))
 	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
 		t.Fatal(err)
 	}
-	h.waitCount(2)
-	h.stop()
-	assertExactly(t, users(t, sink, "lastlog"), []string{entry(1000, binBase), entry(1000, binBase.Add(time.Minute))})
+	h.finish(2, 0)
+	assertExactly(t, users(t, h.sink, "lastlog"), []string{entry(1000, binBase), entry(1000, binBase.Add(time.Minute))})
 }
 
 // TestAgent_WtmpGlobMultiLogs follows wtmp* with publish_multi_logs: after a
@@ -592,17 +532,14 @@ func TestAgent_WtmpGlobMultiLogs(t *testing.T) {
 	appendRecords(t, path, binlog.UserProcess, 0, 3)
 	src := testSource(filepath.Join(dir, "wtmp*"))
 	src.PublishMultiLogs = true
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, src))
+	h := run(t, t.TempDir(), src)
 	h.waitCount(3)
 	if err := os.Rename(path, path+".1"); err != nil {
 		t.Fatal(err)
 	}
 	appendRecords(t, path, binlog.UserProcess, 3, 5)
-	h.waitCount(5)
-	time.Sleep(quiet + 300*time.Millisecond) // past the rotate grace and several scans
-	h.stop()
-	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 5))
+	h.finish(5, quiet+300*time.Millisecond) // past the rotate grace and several scans
+	assertExactly(t, users(t, h.sink, "wtmp"), userNames(0, 5))
 }
 
 func TestAgent_WtmpAarch64(t *testing.T) {
@@ -614,13 +551,9 @@ func TestAgent_WtmpAarch64(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sink := newSink()
-	h := start(t, testOptions(t.TempDir(), sink, testSource(path)))
-	h.waitCount(3)
-	time.Sleep(quiet)
-	h.stop()
-	assertExactly(t, users(t, sink, "wtmp"), userNames(0, 3))
-	for _, m := range sink.messages() {
+	h := run(t, t.TempDir(), testSource(path))
+	h.expectUsers("wtmp", userNames(0, 3))
+	for _, m := range h.sink.messages() {
 		if !strings.Contains(m, `"layout":"aarch64"`) {
 			t.Fatalf("layout not aarch64: %s", m)
 		}
@@ -710,6 +643,24 @@ func (s *stepper) stop(h *harness) {
 	h.stop()
 }
 
+// expectUsers settles until len(want) records arrived, stops the agent and
+// checks that the users of the wtmp records shipped are exactly want, in
+// order.
+func (s *stepper) expectUsers(h *harness, want []string) {
+	s.t.Helper()
+	s.settle(func() bool { return h.sink.count() >= len(want) })
+	s.stop(h)
+	assertExactly(s.t, users(s.t, h.sink, "wtmp"), want)
+}
+
+// steppedOptions are testOptions in which a drained file is done at its
+// first empty read (no rotate grace to wait for between polls).
+func steppedOptions(state, path string) Options {
+	opts := testOptions(state, newSink(), testSource(path))
+	opts.RotateGrace = time.Nanosecond
+	return opts
+}
+
 // rotation renames the file at path aside as rotation number gen (from 0),
 // as logrotate would, and returns its new name.
 type rotation func(t *testing.T, path string, gen int) string
@@ -773,14 +724,18 @@ func rotateGenerations(t *testing.T, path string, rotate rotation, gen, rotation
 	return n
 }
 
-// writeHistory leaves two rotated generations of records no one followed
-// (users u900 up) next to path: they must never be shipped.
-func writeHistory(t *testing.T, path string, rotate rotation) {
+// wtmpWithHistory writes a wtmp of records u0 to u2 in a new directory,
+// next to two rotated generations of records no one followed (users u900
+// up) that must never be shipped, and returns its path.
+func wtmpWithHistory(t *testing.T, rotate rotation) string {
 	t.Helper()
+	path := filepath.Join(t.TempDir(), "wtmp")
 	for g := range 2 {
 		appendRecords(t, path, binlog.UserProcess, 900+2*g, 902+2*g)
 		rotate(t, path, g)
 	}
+	appendRecords(t, path, binlog.UserProcess, 0, 3)
+	return path
 }
 
 // TestAgent_WtmpRotatedTwiceInOnePoll rotates a wtmp more than once while
@@ -791,28 +746,17 @@ func writeHistory(t *testing.T, path string, rotate rotation) {
 func TestAgent_WtmpRotatedTwiceInOnePoll(t *testing.T) {
 	for _, tc := range rotationCases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "wtmp")
-			state := t.TempDir()
-			writeHistory(t, path, tc.rotate)
-			appendRecords(t, path, binlog.UserProcess, 0, 3)
-			sink := newSink()
-			opts := testOptions(state, sink, testSource(path))
-			opts.RotateGrace = time.Nanosecond // a drained file is done at its first empty read
-			h, s := startStepped(t, opts)
-			if n := sink.count(); n != 3 {
+			path, state := wtmpWithHistory(t, tc.rotate), t.TempDir()
+			h, s := startStepped(t, steppedOptions(state, path))
+			if n := h.sink.count(); n != 3 {
 				t.Fatalf("%d events before the rotations, want 3", n)
 			}
 			n := rotateGenerations(t, path, tc.rotate, 2, tc.rotations, 3)
-			s.settle(func() bool { return sink.count() >= n })
-			s.stop(h)
-			assertExactly(t, users(t, sink, "wtmp"), userNames(0, n))
+			s.expectUsers(h, userNames(0, n))
 
 			appendRecords(t, path, binlog.UserProcess, n, n+1)
-			sink2 := newSink()
-			h2, s2 := startStepped(t, testOptions(state, sink2, testSource(path)))
-			s2.settle(func() bool { return sink2.count() >= 1 })
-			s2.stop(h2)
-			assertExactly(t, users(t, sink2, "wtmp"), userNames(n, n+1))
+			h2, s2 := startStepped(t, steppedOptions(state, path))
+			s2.expectUsers(h2, userNames(n, n+1))
 		})
 	}
 }
@@ -823,26 +767,18 @@ func TestAgent_WtmpRotatedTwiceInOnePoll(t *testing.T) {
 func TestAgent_WtmpRotatedTwiceWhileStopped(t *testing.T) {
 	for _, tc := range rotationCases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "wtmp")
-			state := t.TempDir()
-			writeHistory(t, path, tc.rotate)
-			appendRecords(t, path, binlog.UserProcess, 0, 3)
-			sink := newSink()
-			h, s := startStepped(t, testOptions(state, sink, testSource(path)))
-			s.stop(h)
-			assertExactly(t, users(t, sink, "wtmp"), userNames(0, 3))
+			path, state := wtmpWithHistory(t, tc.rotate), t.TempDir()
+			h, s := startStepped(t, steppedOptions(state, path))
+			s.expectUsers(h, userNames(0, 3))
 
 			appendRecords(t, path, binlog.UserProcess, 3, 4)
 			n := rotateGenerations(t, path, tc.rotate, 2, tc.rotations, 4)
-			sink2 := newSink()
-			h2, s2 := startStepped(t, testOptions(state, sink2, testSource(path)))
+			h2, s2 := startStepped(t, steppedOptions(state, path))
 			want := userNames(3, n)
 			if tc.deletes {
 				want = userNames(5, n) // u3 and u4 went with the deleted file
 			}
-			s2.settle(func() bool { return sink2.count() >= len(want) })
-			s2.stop(h2)
-			assertExactly(t, users(t, sink2, "wtmp"), want)
+			s2.expectUsers(h2, want)
 		})
 	}
 }
@@ -868,10 +804,7 @@ func TestAgent_WtmpLogrotateTwiceInOnePoll(t *testing.T) {
 			}
 			state := t.TempDir()
 			appendRecords(t, path, binlog.UserProcess, 0, 3)
-			sink := newSink()
-			opts := testOptions(state, sink, testSource(path))
-			opts.RotateGrace = time.Nanosecond
-			h, s := startStepped(t, opts)
+			h, s := startStepped(t, steppedOptions(state, path))
 			logrotate()
 			appendRecords(t, path, binlog.UserProcess, 3, 6)
 			logrotate()
@@ -879,20 +812,15 @@ func TestAgent_WtmpLogrotateTwiceInOnePoll(t *testing.T) {
 			if _, err := os.Stat(path + ".1"); err != nil {
 				t.Fatalf("logrotate left no wtmp.1: %v", err)
 			}
-			s.settle(func() bool { return sink.count() >= 8 })
-			s.stop(h)
-			assertExactly(t, users(t, sink, "wtmp"), userNames(0, 8))
+			s.expectUsers(h, userNames(0, 8))
 
 			// and once more while the agent is stopped
 			logrotate()
 			appendRecords(t, path, binlog.UserProcess, 8, 10)
 			logrotate()
 			appendRecords(t, path, binlog.UserProcess, 10, 11)
-			sink2 := newSink()
-			h2, s2 := startStepped(t, testOptions(state, sink2, testSource(path)))
-			s2.settle(func() bool { return sink2.count() >= 3 })
-			s2.stop(h2)
-			assertExactly(t, users(t, sink2, "wtmp"), userNames(8, 11))
+			h2, s2 := startStepped(t, steppedOptions(state, path))
+			s2.expectUsers(h2, userNames(8, 11))
 		})
 	}
 }
