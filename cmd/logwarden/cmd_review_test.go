@@ -28,6 +28,12 @@ func TestReview_PolicyPrint(t *testing.T) {
 		if !strings.Contains(out, tt.want) || !strings.Contains(out, `"brute_force_notice": 5`) {
 			t.Errorf("policy print --lang %s lacks %q:\n%.400s", tt.lang, tt.want, out)
 		}
+		// every rule with a policy entry is named in its comment (R18–R21 too)
+		for _, id := range []string{"R01", "R09", "R17", "R18", "R19", "R20", "R21"} {
+			if !strings.Contains(out, id) {
+				t.Errorf("policy print --lang %s has no comment for %s", tt.lang, id)
+			}
+		}
 	}
 	// What policy print writes is a valid --policy file.
 	out, _, _ := runCmd(t, "review", "policy", "print")
