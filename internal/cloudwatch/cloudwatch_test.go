@@ -71,14 +71,7 @@ func TestClient_PutLogEvents(t *testing.T) {
 			if auth := req.header.Get("Authorization"); !strings.Contains(auth, "Credential=AKIDTEST/") || !strings.Contains(auth, "/us-east-1/logs/aws4_request") {
 				t.Errorf("Authorization = %q", auth)
 			}
-			var body struct {
-				LogGroupName  string `json:"logGroupName"`
-				LogStreamName string `json:"logStreamName"`
-				LogEvents     []struct {
-					Timestamp int64  `json:"timestamp"`
-					Message   string `json:"message"`
-				} `json:"logEvents"`
-			}
+			var body putBody
 			if err := json.Unmarshal(req.body, &body); err != nil {
 				t.Fatalf("body is not JSON: %v\n%s", err, req.body)
 			}
@@ -354,8 +347,28 @@ func TestClient_UnsignedPayloadOnLoopback(t *testing.T) {
 	}
 }
 
+// putBody is a PutLogEvents request body as the service reads it.
+type putBody struct {
+	LogGroupName  string `json:"logGroupName"`
+	LogStreamName string `json:"logStreamName"`
+	LogEvents     []struct {
+		Timestamp int64  `json:"timestamp"`
+		Message   string `json:"message"`
+	} `json:"logEvents"`
+}
+
+// checkURLs checks the predicate f, named name, on each URL of want.
+func checkURLs(t *testing.T, name string, f func(string) bool, want map[string]bool) {
+	t.Helper()
+	for u, w := range want {
+		if got := f(u); got != w {
+			t.Errorf("%s(%q) = %v, want %v", name, u, got, w)
+		}
+	}
+}
+
 func TestIsLoopbackURL(t *testing.T) {
-	tests := map[string]bool{
+	checkURLs(t, "isLoopbackURL", isLoopbackURL, map[string]bool{
 		"http://127.0.0.1:4586":                true,
 		"http://localhost:1/":                  true,
 		"http://[::1]:80/x":                    true,
@@ -363,16 +376,11 @@ func TestIsLoopbackURL(t *testing.T) {
 		"":                                     false,
 		"http://10.0.0.1:4586":                 false,
 		"http://127.example.com":               false,
-	}
-	for u, want := range tests {
-		if got := isLoopbackURL(u); got != want {
-			t.Errorf("isLoopbackURL(%q) = %v, want %v", u, got, want)
-		}
-	}
+	})
 }
 
 func TestIsAWSEndpoint(t *testing.T) {
-	tests := map[string]bool{
+	checkURLs(t, "isAWSEndpoint", isAWSEndpoint, map[string]bool{
 		"":                                     true,
 		"https://logs.us-east-1.amazonaws.com": true,
 		"logs.cn-north-1.amazonaws.com.cn":     true,
@@ -382,12 +390,7 @@ func TestIsAWSEndpoint(t *testing.T) {
 		"http://[::1]:80/x":                 false,
 		"http://logs.example.com":           false,
 		"http://amazonaws.com.evil.example": false,
-	}
-	for u, want := range tests {
-		if got := isAWSEndpoint(u); got != want {
-			t.Errorf("isAWSEndpoint(%q) = %v, want %v", u, got, want)
-		}
-	}
+	})
 }
 
 func TestAppendJSONString(t *testing.T) {
@@ -428,14 +431,7 @@ func FuzzAppendPutLogEventsBody(f *testing.F) {
 		if unz, err := io.ReadAll(zr); err != nil || !bytes.Equal(unz, body) {
 			t.Fatalf("gzip body decompresses to %q (%v), want %q", unz, err, body)
 		}
-		var got struct {
-			LogGroupName  string `json:"logGroupName"`
-			LogStreamName string `json:"logStreamName"`
-			LogEvents     []struct {
-				Timestamp int64  `json:"timestamp"`
-				Message   string `json:"message"`
-			} `json:"logEvents"`
-		}
+		var got putBody
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Fatalf("invalid JSON: %v\n%q", err, body)
 		}

@@ -38,13 +38,29 @@ func newFakeClient(t *testing.T) *fakeClient {
 	return &fakeClient{t: t, retention: map[string]int{}}
 }
 
+// record logs one call.
+func (f *fakeClient) record(call string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, call)
+	f.mu.Unlock()
+}
+
+// blockedClient is a fakeClient whose PutLogEvents calls block until
+// release is closed (a destination that is down), then succeed.
+func blockedClient(t *testing.T) (fc *fakeClient, release chan struct{}) {
+	fc, release = newFakeClient(t), make(chan struct{})
+	fc.put = func(string, string, []cloudwatch.Event) (cloudwatch.Rejected, error) {
+		<-release
+		return cloudwatch.Rejected{}, nil
+	}
+	return fc, release
+}
+
 func (f *fakeClient) PutLogEvents(ctx context.Context, group, stream string, events []cloudwatch.Event) (cloudwatch.Rejected, error) {
 	if err := ctx.Err(); err != nil {
 		return cloudwatch.Rejected{}, err
 	}
-	f.mu.Lock()
-	f.calls = append(f.calls, "put "+group+" "+stream)
-	f.mu.Unlock()
+	f.record("put " + group + " " + stream)
 	if err := checkLimits(events); err != nil {
 		f.t.Errorf("PutLogEvents: %v", err)
 	}
@@ -63,9 +79,7 @@ func (f *fakeClient) PutLogEvents(ctx context.Context, group, stream string, eve
 }
 
 func (f *fakeClient) CreateLogGroup(ctx context.Context, group, class string) error {
-	f.mu.Lock()
-	f.calls = append(f.calls, "create-group "+group+" "+class)
-	f.mu.Unlock()
+	f.record("create-group " + group + " " + class)
 	if f.createGroup != nil {
 		return f.createGroup(group, class)
 	}
@@ -73,9 +87,7 @@ func (f *fakeClient) CreateLogGroup(ctx context.Context, group, class string) er
 }
 
 func (f *fakeClient) CreateLogStream(ctx context.Context, group, stream string) error {
-	f.mu.Lock()
-	f.calls = append(f.calls, "create-stream "+group+" "+stream)
-	f.mu.Unlock()
+	f.record("create-stream " + group + " " + stream)
 	if f.createStream != nil {
 		return f.createStream(group, stream)
 	}

@@ -228,12 +228,7 @@ func TestPipeline_FlushInterval(t *testing.T) {
 }
 
 func TestPipeline_SkipEventsAckedInOrder(t *testing.T) {
-	fc := newFakeClient(t)
-	release := make(chan struct{})
-	fc.put = func(string, string, []cloudwatch.Event) (cloudwatch.Rejected, error) {
-		<-release
-		return cloudwatch.Rejected{}, nil
-	}
+	fc, release := blockedClient(t)
 	opts := quick()
 	opts.Concurrency = 2
 	p := New(fc, opts)
@@ -471,12 +466,7 @@ func TestPipeline_ConcurrentAcksInOrder(t *testing.T) {
 }
 
 func TestPipeline_Backpressure(t *testing.T) {
-	fc := newFakeClient(t)
-	release := make(chan struct{})
-	fc.put = func(string, string, []cloudwatch.Event) (cloudwatch.Rejected, error) {
-		<-release
-		return cloudwatch.Rejected{}, nil
-	}
+	fc, release := blockedClient(t)
 	p := New(fc, quick())
 	acks := newAckLog(t, "src")
 	msg := strings.Repeat("m", 1000)
@@ -521,12 +511,7 @@ func TestPipeline_Backpressure(t *testing.T) {
 }
 
 func TestPipeline_MemoryBoundAcrossDestinations(t *testing.T) {
-	fc := newFakeClient(t)
-	release := make(chan struct{})
-	fc.put = func(string, string, []cloudwatch.Event) (cloudwatch.Rejected, error) {
-		<-release
-		return cloudwatch.Rejected{}, nil
-	}
+	fc, release := blockedClient(t)
 	opts := quick()
 	opts.Concurrency = 8
 	opts.MaxBufferedBytes = 3 * MaxBatchBytes
