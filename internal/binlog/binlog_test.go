@@ -373,38 +373,35 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func TestLastAndLastb(t *testing.T) {
 	last := testutil.Peer(t, "last", "Debian package util-linux")
 	wtmp := writeFile(t, "wtmp", encodeAll(sampleWtmp(), LayoutX86_64))
-	cmd := exec.Command(last, "-F", "-i", "-w", "-x", "-f", wtmp)
-	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("last: %v", err)
-	}
-	for _, want := range []string{
+	expectOutput(t, []string{
 		"alice    pts/0        203.0.113.5      Mon Nov  2 00:01:10 2026 - Wed Nov  4 02:00:00 2026",
 		"carol    pts/1        2001:db8::25     Wed Nov  4 01:20:00 2026 - Thu Nov  5 03:00:00 2026",
 		"reboot   system boot  0.0.0.0          Sun Nov  1 00:00:00 2026",
 		"shutdown system down  0.0.0.0          Sat Nov  7 15:00:00 2026",
 		"wtmp begins Sun Nov  1 00:00:00 2026",
-	} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("last output lacks %q:\n%s", want, out)
-		}
-	}
+	}, last, "-F", "-i", "-w", "-x", "-f", wtmp)
 	lastb := testutil.Peer(t, "lastb", "Debian package util-linux")
 	btmp := writeFile(t, "btmp", encodeAll(sampleBtmp(), LayoutX86_64))
-	cmd = exec.Command(lastb, "-F", "-i", "-w", "-f", btmp)
-	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
-	out, err = cmd.Output()
-	if err != nil {
-		t.Fatalf("lastb: %v", err)
-	}
-	for _, want := range []string{
+	expectOutput(t, []string{
 		"root     ssh:notty    198.51.100.7     Mon Nov  2 17:14:11 2026",
 		"oracle   ssh:notty    198.51.100.7     Mon Nov  2 17:15:04 2026",
 		"root     tty1         0.0.0.0          Fri Nov  6 23:30:00 2026",
-	} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("lastb output lacks %q:\n%s", want, out)
+	}, lastb, "-F", "-i", "-w", "-f", btmp)
+}
+
+// expectOutput runs name with args in UTC and the C locale and checks that
+// its output contains every line of want.
+func expectOutput(t *testing.T, want []string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(name), err)
+	}
+	for _, w := range want {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("%s output lacks %q:\n%s", filepath.Base(name), w, out)
 		}
 	}
 }

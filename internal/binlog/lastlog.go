@@ -74,14 +74,7 @@ func saneLastlog(b []byte, l LastlogLayout) bool {
 	if len(b) < l.Size {
 		return false
 	}
-	allZero := true
-	for _, c := range b[:l.Size] {
-		if c != 0 {
-			allZero = false
-			break
-		}
-	}
-	if allZero {
+	if isZero(b[:l.Size]) {
 		return true
 	}
 	var sec int64

@@ -248,14 +248,7 @@ func saneUtmp(b []byte, l Layout) bool {
 	if len(b) < l.Size {
 		return false
 	}
-	allZero := true
-	for _, c := range b[:l.Size] {
-		if c != 0 {
-			allZero = false
-			break
-		}
-	}
-	if allZero {
+	if isZero(b[:l.Size]) {
 		return true
 	}
 	le := binary.LittleEndian
