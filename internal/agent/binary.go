@@ -163,6 +163,10 @@ func (t *tailer) openBinary() (opened bool) {
 		return false
 	}
 	t.a.clearWarn(t.path)
+	if !queued && !t.a.claim(t.src.idx, tail.FileID(fi)) {
+		f.Close() // another tailer of the source reads it (publish_multi_logs: a generation read as one rotated away)
+		return false
+	}
 	t.f, t.id, t.fp = f, tail.FileID(fi), tail.Fingerprint{}
 	if !queued {
 		t.bin.pathID, t.bin.seenAt = t.id, seen
@@ -189,9 +193,6 @@ func (t *tailer) openBinary() (opened bool) {
 		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
 	})
 	t.bin.next = start
-	if !queued {
-		t.a.busy(t.src.idx, t.id, 1)
-	}
 	return true
 }
 

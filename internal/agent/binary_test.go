@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -821,6 +822,39 @@ func TestAgent_WtmpLogrotateTwiceInOnePoll(t *testing.T) {
 			appendRecords(t, path, binlog.UserProcess, 10, 11)
 			h2, s2 := startStepped(t, steppedOptions(state, path))
 			s2.expectUsers(h2, userNames(8, 11))
+		})
+	}
+}
+
+// TestAgent_WtmpGlobRotatedTwiceInOnePoll: with wtmp* and
+// publish_multi_logs the generation rotated away between two polls (at
+// wtmp.1) is read once, whether a scan finds it first (a tailer of its own)
+// or the tailer of wtmp does (a missed generation).
+func TestAgent_WtmpGlobRotatedTwiceInOnePoll(t *testing.T) {
+	for _, scanFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("scan first %v", scanFirst), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "wtmp")
+			appendRecords(t, path, binlog.UserProcess, 0, 3)
+			src := testSource(path + "*")
+			src.PublishMultiLogs = true
+			opts := steppedOptions(t.TempDir(), path)
+			opts.Sources = []config.Source{src}
+			opts.Sink.(*fakeSink).ackLimit = 0 // no checkpoint tells that wtmp.1 was read: only its tailer does
+			if !scanFirst {
+				opts.ScanInterval, opts.DisableNotify = time.Hour, true // no scan after the first
+			}
+			h, s := startStepped(t, opts)
+			n := rotateGenerations(t, path, numbered(10), 0, 2, 3)
+			if scanFirst {
+				waitFor(t, "a tailer for wtmp.1", waitLong, func() bool { return h.a.running(h.a.sources[0], path+".1") })
+				s.park() // it read wtmp.1
+			}
+			s.settle(func() bool { return h.sink.count() >= n })
+			s.stop(h)
+			got, want := users(t, h.sink, "wtmp"), userNames(0, n)
+			slices.Sort(got) // (files of their own: no order across them)
+			slices.Sort(want)
+			assertExactly(t, got, want)
 		})
 	}
 }
