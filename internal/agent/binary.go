@@ -441,10 +441,11 @@ func (t *tailer) checkBinary() fileState {
 	return stateSame
 }
 
-// binaryPollHook, set by tests only, is called instead of waiting for the
-// next poll of a binary tailer, with its path and whether it is draining a
-// rotated file: a test blocks in it to step the polls one by one.
-var binaryPollHook func(path string, draining bool)
+// binaryPollHook, set by tests only, is called where a binary tailer waits
+// for its next poll, with its path and whether it is draining a rotated
+// file: a test blocks in it to step the polls one by one. It returns
+// whether it stood for the wait (false: wait as usual).
+var binaryPollHook func(path string, draining bool) bool
 
 // runBinary is run for a binary login file.
 func (t *tailer) runBinary() {
@@ -495,8 +496,7 @@ func (t *tailer) runBinary() {
 			}
 			return
 		}
-		if binaryPollHook != nil {
-			binaryPollHook(t.path, false)
+		if binaryPollHook != nil && binaryPollHook(t.path, false) {
 			continue
 		}
 		d := t.a.opts.PollInterval
@@ -525,8 +525,7 @@ func (t *tailer) drainBinary() {
 		} else if now.Sub(last) >= t.a.opts.RotateGrace {
 			return
 		}
-		if binaryPollHook != nil {
-			binaryPollHook(t.path, true)
+		if binaryPollHook != nil && binaryPollHook(t.path, true) {
 			continue
 		}
 		select {
@@ -572,9 +571,12 @@ func (t *tailer) openNext() {
 	if !t.bin.snapshot { // (lastlog and utmp are rewritten in place, not rotated)
 		t.bin.pending = append(t.bin.pending, t.missedGenerations(id)...)
 	}
-	t.a.busy(t.src.idx, id, 1)
-	t.bin.pending = append(t.bin.pending, pendingFile{f: f, id: id})
 	t.bin.pathID, t.bin.seenAt = id, seen
+	if !t.a.claim(t.src.idx, id) {
+		f.Close() // another tailer of the source reads it (publish_multi_logs: it was renamed to this path)
+		return
+	}
+	t.bin.pending = append(t.bin.pending, pendingFile{f: f, id: id})
 }
 
 func (t *tailer) isPending(id tail.ID) bool {

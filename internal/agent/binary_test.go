@@ -578,15 +578,17 @@ type stepper struct {
 func startStepped(t *testing.T, opts Options) (*harness, *stepper) {
 	t.Helper()
 	s := &stepper{t: t, parked: make(chan bool), step: make(chan struct{}), done: make(chan struct{})}
-	binaryPollHook = func(_ string, draining bool) {
+	binaryPollHook = func(_ string, draining bool) bool {
 		select {
 		case s.parked <- draining:
 		case <-s.done:
-			return
+			return false
 		}
 		select {
 		case <-s.step:
+			return true
 		case <-s.done:
+			return false
 		}
 	}
 	t.Cleanup(func() { binaryPollHook = nil }) // after the agent stopped (cleanups run last first)
@@ -596,7 +598,7 @@ func startStepped(t *testing.T, opts Options) (*harness, *stepper) {
 	return h, s
 }
 
-// release lets every tailer run freely (before the agent stops).
+// release lets every tailer poll at its own pace from now on.
 func (s *stepper) release() { s.once.Do(func() { close(s.done) }) }
 
 // park waits until a tailer parks and reports whether it is draining.
@@ -829,10 +831,20 @@ func TestAgent_WtmpLogrotateTwiceInOnePoll(t *testing.T) {
 // TestAgent_WtmpGlobRotatedTwiceInOnePoll: with wtmp* and
 // publish_multi_logs the generation rotated away between two polls (at
 // wtmp.1) is read once, whether a scan finds it first (a tailer of its own)
-// or the tailer of wtmp does (a missed generation).
+// or the tailer of wtmp does (a missed generation); rotated once more, the
+// tailers of wtmp and wtmp.1 both see the next generation come to their
+// path or pass by, and one of them reads it.
 func TestAgent_WtmpGlobRotatedTwiceInOnePoll(t *testing.T) {
-	for _, scanFirst := range []bool{true, false} {
-		t.Run(fmt.Sprintf("scan first %v", scanFirst), func(t *testing.T) {
+	for _, tc := range []struct {
+		name                  string
+		scanFirst, rotateMore bool
+	}{
+		{"scan first", true, false},
+		{"scan first, rotated again", true, true},
+		{"tailer first", false, false},
+	} {
+		scanFirst := tc.scanFirst
+		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "wtmp")
 			appendRecords(t, path, binlog.UserProcess, 0, 3)
 			src := testSource(path + "*")
@@ -849,8 +861,11 @@ func TestAgent_WtmpGlobRotatedTwiceInOnePoll(t *testing.T) {
 				waitFor(t, "a tailer for wtmp.1", waitLong, func() bool { return h.a.running(h.a.sources[0], path+".1") })
 				s.park() // it read wtmp.1
 			}
-			s.settle(func() bool { return h.sink.count() >= n })
-			s.stop(h)
+			if tc.rotateMore {
+				n = rotateGenerations(t, path, numbered(10), 2, 1, n)
+			}
+			s.release() // several tailers: no one-by-one steps
+			h.finish(n, quiet)
 			got, want := users(t, h.sink, "wtmp"), userNames(0, n)
 			slices.Sort(got) // (files of their own: no order across them)
 			slices.Sort(want)
