@@ -777,29 +777,37 @@ func (p *Pipeline) releaseSlot() {
 }
 
 // finish marks b done and acks every finished batch at the head of the
-// in-flight list, in seq order.
+// in-flight list, in seq order. The batches leave the list only after their
+// acks returned, so this destination sends its next batch only once the
+// previous one's acks are recorded (the checkpoint journals an ack before
+// returning): a crash then repeats at most the batches in flight.
 func (d *dest) finish(b *batch) {
 	p := d.p
 	d.mu.Lock()
 	b.done = true
-	var fin []*batch
-	for len(d.inflight) > 0 && d.inflight[0].done {
-		fin = append(fin, d.inflight[0])
-		d.inflight[0] = nil
-		d.inflight = d.inflight[1:]
+	d.mu.Unlock()
+	// One finisher at a time: it acks whatever finished at the head.
+	d.ackMu.Lock()
+	d.mu.Lock()
+	n := 0
+	for n < len(d.inflight) && d.inflight[n].done {
+		n++
 	}
-	if len(fin) == 0 {
-		d.mu.Unlock()
+	fin := slices.Clone(d.inflight[:n])
+	d.mu.Unlock()
+	if n == 0 {
+		d.ackMu.Unlock()
 		return
 	}
-	d.ackMu.Lock()
-	d.mu.Unlock()
 	for _, f := range fin {
 		for _, a := range f.acks {
 			a.acker.Ack(a.offset)
 		}
 	}
 	d.mu.Lock()
+	// Only finish removes batches, and finishers take turns: the head is fin.
+	clear(d.inflight[:n])
+	d.inflight = d.inflight[n:]
 	for _, f := range fin {
 		d.doneSeq = f.seq
 		p.budget.Add(-f.reserved)

@@ -83,3 +83,46 @@ func TestPipeline_ConcurrencyIsSharedPool(t *testing.T) {
 		})
 	}
 }
+
+// slowAcker takes a while to record an ack, as a checkpoint journal write
+// does, so that a batch sent before the previous acks returned is caught.
+type slowAcker struct{ acked atomic.Int64 }
+
+func (a *slowAcker) Ack(off int64) {
+	time.Sleep(200 * time.Microsecond)
+	a.acked.Store(off)
+}
+
+// TestPipeline_NextBatchAfterAcks checks the crash bound: a destination
+// sends its next batch only after the acks of the previous one returned, so
+// a kill repeats at most the batch in flight.
+func TestPipeline_NextBatchAfterAcks(t *testing.T) {
+	const events = 90
+	pad := strings.Repeat("x", 300<<10) // three events fill a batch
+	acker := &slowAcker{}
+	fc := newFakeClient(t)
+	fc.put = func(_, _ string, evs []cloudwatch.Event) (cloudwatch.Rejected, error) {
+		var first int64
+		if _, err := fmt.Sscanf(evs[0].Message, "o=%d", &first); err != nil {
+			t.Errorf("message %q: %v", evs[0].Message, err)
+		}
+		if got := acker.acked.Load(); got != first-1 {
+			t.Errorf("batch starting at %d sent with acks at %d: the previous batch's acks had not returned", first, got)
+		}
+		return cloudwatch.Rejected{}, nil
+	}
+	p := New(fc, quick())
+	for i := int64(1); i <= events; i++ {
+		if err := p.Put(context.Background(), testDest, Event{Timestamp: baseTs + i, Message: fmt.Sprintf("o=%d %s", i, pad), Acker: acker, Offset: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, p)
+	if got := acker.acked.Load(); got != events {
+		t.Errorf("last ack %d, want %d", got, events)
+	}
+	if n := len(fc.batches); n < 10 {
+		t.Errorf("only %d batches: the test needs many to mean anything", n)
+	}
+	closeP(t, p)
+}
