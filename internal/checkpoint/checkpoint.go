@@ -1,7 +1,10 @@
 // Package checkpoint keeps, per followed file, how far its events were
 // acknowledged by the destination, and persists that durably: a versioned
 // JSON state file written atomically (temp file, fsync, rename, fsync dir),
-// coalesced so that a busy agent writes it at most every SaveInterval.
+// coalesced so that a busy agent writes it at most every SaveInterval, and
+// between saves a journal that records each ack with one write before the
+// ack returns (journal.go), so that a killed agent repeats no acknowledged
+// event.
 //
 // A file is identified by device and inode plus a fingerprint (a hash of its
 // first bytes), so that rotation, copytruncate and inode reuse are told apart.
@@ -18,8 +21,12 @@ import (
 	"time"
 )
 
-// Version is the state file format this build writes and reads.
-const Version = 1
+// Version is the state file format this build writes. Version 2 added
+// journal_seq (see journal.go); version 1 files are read as journal_seq 0.
+const Version = 2
+
+// minVersion is the oldest state file format this build reads.
+const minVersion = 1
 
 // FileName is the state file inside the state directory.
 const FileName = "checkpoints.json"
@@ -62,12 +69,16 @@ type Key struct {
 func (e Entry) Key() Key { return Key{Source: e.Source, Dev: e.Dev, Inode: e.Inode} }
 
 type stateFile struct {
-	Version int     `json:"version"`
-	Files   []Entry `json:"files"`
+	Version int `json:"version"`
+	// JournalSeq is the last journal record the snapshot holds.
+	JournalSeq uint64  `json:"journal_seq,omitempty"`
+	Files      []Entry `json:"files"`
 }
 
 // Encode renders entries as a state file, sorted for stable output.
-func Encode(entries []Entry) ([]byte, error) {
+func Encode(entries []Entry) ([]byte, error) { return encodeState(entries, 0) }
+
+func encodeState(entries []Entry, journalSeq uint64) ([]byte, error) {
 	sorted := append([]Entry(nil), entries...)
 	sort.Slice(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
@@ -82,7 +93,7 @@ func Encode(entries []Entry) ([]byte, error) {
 	if sorted == nil {
 		sorted = []Entry{}
 	}
-	b, err := json.MarshalIndent(stateFile{Version: Version, Files: sorted}, "", " ")
+	b, err := json.MarshalIndent(stateFile{Version: Version, JournalSeq: journalSeq, Files: sorted}, "", " ")
 	if err != nil {
 		return nil, fmt.Errorf("encode checkpoint: %w", err)
 	}
@@ -92,39 +103,57 @@ func Encode(entries []Entry) ([]byte, error) {
 // Decode parses a state file. It rejects unknown versions and entries that
 // cannot be right (negative offsets, bad fingerprints) rather than guessing.
 func Decode(data []byte) ([]Entry, error) {
+	sf, err := decodeState(data)
+	return sf.Files, err
+}
+
+func decodeState(data []byte) (stateFile, error) {
+	var none stateFile
 	if len(data) > MaxStateBytes {
-		return nil, fmt.Errorf("decode checkpoint: %d bytes exceeds the %d-byte limit", len(data), MaxStateBytes)
+		return none, fmt.Errorf("decode checkpoint: %d bytes exceeds the %d-byte limit", len(data), MaxStateBytes)
 	}
 	var head struct {
 		Version *int `json:"version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("decode checkpoint: %w", err)
+		return none, fmt.Errorf("decode checkpoint: %w", err)
 	}
 	if head.Version == nil {
-		return nil, fmt.Errorf("decode checkpoint: no version field")
+		return none, fmt.Errorf("decode checkpoint: no version field")
 	}
-	if *head.Version != Version {
-		return nil, fmt.Errorf("decode checkpoint: %w %d (this build reads version %d)", ErrUnsupportedVersion, *head.Version, Version)
+	if v := *head.Version; v < minVersion || v > Version {
+		return none, fmt.Errorf("decode checkpoint: %w %d (this build reads versions %d to %d)", ErrUnsupportedVersion, v, minVersion, Version)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var sf stateFile
 	if err := dec.Decode(&sf); err != nil {
-		return nil, fmt.Errorf("decode checkpoint: %w", err)
+		return none, fmt.Errorf("decode checkpoint: %w", err)
+	}
+	if sf.Version < 2 && sf.JournalSeq != 0 {
+		return none, fmt.Errorf("decode checkpoint: journal_seq: not a field of version %d", sf.Version)
 	}
 	for i, e := range sf.Files {
-		if e.Offset < 0 {
-			return nil, fmt.Errorf("decode checkpoint: files[%d].offset: %d is negative", i, e.Offset)
-		}
-		if e.FingerprintLen < 0 || e.FingerprintLen > MaxFingerprintLen {
-			return nil, fmt.Errorf("decode checkpoint: files[%d].fingerprint_len: %d is not within 0..%d", i, e.FingerprintLen, MaxFingerprintLen)
-		}
-		if e.FingerprintLen > 0 && !validHex(e.Fingerprint) {
-			return nil, fmt.Errorf("decode checkpoint: files[%d].fingerprint: %q is not a hex hash", i, e.Fingerprint)
+		if err := validEntry(e); err != nil {
+			return none, fmt.Errorf("decode checkpoint: files[%d].%w", i, err)
 		}
 	}
-	return sf.Files, nil
+	return sf, nil
+}
+
+// validEntry rejects an entry that cannot be right; the error starts with
+// the field's name.
+func validEntry(e Entry) error {
+	if e.Offset < 0 {
+		return fmt.Errorf("offset: %d is negative", e.Offset)
+	}
+	if e.FingerprintLen < 0 || e.FingerprintLen > MaxFingerprintLen {
+		return fmt.Errorf("fingerprint_len: %d is not within 0..%d", e.FingerprintLen, MaxFingerprintLen)
+	}
+	if e.FingerprintLen > 0 && !validHex(e.Fingerprint) {
+		return fmt.Errorf("fingerprint: %q is not a hex hash", e.Fingerprint)
+	}
+	return nil
 }
 
 // MaxFingerprintLen is the most leading bytes a fingerprint covers (why: 1 KiB

@@ -35,7 +35,8 @@ func TestDecode_Rejects(t *testing.T) {
 	cases := []struct {
 		name, in, want string
 	}{
-		{"NewerVersion", `{"version":2,"files":[]}`, "decode checkpoint: unsupported checkpoint version 2 (this build reads version 1)"},
+		{"NewerVersion", `{"version":3,"files":[]}`, "decode checkpoint: unsupported checkpoint version 3 (this build reads versions 1 to 2)"},
+		{"JournalSeqInVersion1", `{"version":1,"journal_seq":5,"files":[]}`, "decode checkpoint: journal_seq: not a field of version 1"},
 		{"NoVersion", `{"files":[]}`, "decode checkpoint: no version field"},
 		{"NotJSON", `offset 12`, "decode checkpoint: invalid character"},
 		{"NegativeOffset", `{"version":1,"files":[{"offset":-1}]}`, "decode checkpoint: files[0].offset: -1 is negative"},

@@ -20,12 +20,6 @@ import (
 // asks sooner: fingerprint growth and expiry ride on it.
 const DefaultSaveInterval = 200 * time.Millisecond
 
-// minAckSaveGap is the shortest time between two saves that acks trigger.
-// An ack asks for a save at once, so that a crash repeats at most what was
-// acknowledged during one save (a batch or two, not 200 ms of throughput);
-// the gap caps fsyncs at 200 a second when batches are small and frequent.
-const minAckSaveGap = 5 * time.Millisecond
-
 // largeState and largeStateInterval: a state file over largeState bytes
 // (thousands of followed files) is written at most every largeStateInterval,
 // so that checkpointing stays a small share of the disk's work.
@@ -63,8 +57,12 @@ type Store struct {
 	lastSize int       // bytes of the last state written, under saveMu
 	lastSave time.Time // under saveMu
 
-	// kick asks Run for a save now (an ack arrived); capacity 1, never blocks.
-	kick chan struct{}
+	// jmu orders journal records with the state they describe: it is held
+	// while an ack, a new or a removed entry is applied and recorded, and
+	// while a save takes its snapshot. Lock order: saveMu, jmu, mu, Handle.mu.
+	jmu      sync.Mutex
+	j        journal
+	savedSeq uint64 // the journal record the last snapshot holds, under jmu
 }
 
 // Open loads dir's state file (creating dir if needed) and removes temp files
@@ -83,7 +81,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("create state dir: %w", err)
 	}
 	s := &Store{path: filepath.Join(dir, FileName), opts: opts, entries: map[Key]Entry{}, live: map[Key]*Handle{},
-		kick: make(chan struct{}, 1)}
+		j: journal{dir: dir}}
 	if err := fsutil.RemoveTemps(dir); err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)
 	}
@@ -101,16 +99,47 @@ func Open(dir string, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("read checkpoint: %w", err)
 	default:
-		entries, err := Decode(data)
+		sf, err := decodeState(data)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", s.path, err)
 		}
-		for _, e := range entries {
+		for _, e := range sf.Files {
 			s.entries[e.Key()] = e
 		}
+		s.savedSeq = sf.JournalSeq
+	}
+	if err := s.replay(dir); err != nil {
+		return nil, err
 	}
 	s.expire(time.Now())
 	return s, nil
+}
+
+// replay applies the journal records newer than the state file's snapshot.
+func (s *Store) replay(dir string) error {
+	recs, notes, err := readJournals(dir, s.savedSeq)
+	if err != nil {
+		return fmt.Errorf("open checkpoint: %w", err)
+	}
+	for _, n := range notes {
+		s.opts.Logger.Warn("checkpoint journal ends in a damaged record (a power loss?); acks after it are repeated", "detail", n)
+	}
+	s.j.seq = s.savedSeq
+	for _, r := range recs {
+		switch r.Op {
+		case opPut:
+			s.entries[r.Entry.Key()] = r.Entry
+		case opDelete:
+			delete(s.entries, r.Entry.Key())
+		}
+		s.j.seq = r.Seq
+	}
+	if len(recs) > 0 {
+		s.fresh = false
+		s.dirty = true
+		s.opts.Logger.Info("checkpoint journal replayed", "records", len(recs))
+	}
+	return nil
 }
 
 // Fresh reports whether there was no state file when the store was opened
@@ -158,6 +187,8 @@ func (s *Store) Track(e Entry) *Handle {
 	h.e = e
 	h.acked.Store(e.Offset)
 	h.saved = e.Offset
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
 	s.mu.Lock()
 	if old, ok := s.live[h.key]; ok {
 		old.retired.Store(true)
@@ -166,15 +197,23 @@ func (s *Store) Track(e Entry) *Handle {
 	s.entries[h.key] = e
 	s.dirty = true
 	s.mu.Unlock()
+	s.j.append(opPut, e)
 	return h
 }
 
-// Save writes the state file if anything changed since the last save.
+// Save writes the state file if anything changed since the last save, and
+// then deletes the journal records it holds.
 func (s *Store) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	now := time.Now()
+	s.jmu.Lock()
+	werr := s.j.werr
+	s.j.werr = nil
 	s.mu.Lock()
+	if s.j.seq != s.savedSeq {
+		s.dirty = true
+	}
 	for k, h := range s.live {
 		off := h.acked.Load()
 		h.mu.Lock()
@@ -193,12 +232,17 @@ func (s *Store) Save() error {
 	}
 	if !s.dirty {
 		s.mu.Unlock()
-		return nil
+		s.jmu.Unlock()
+		return werr
 	}
 	snap := s.snapshotLocked()
 	s.dirty = false
 	s.mu.Unlock()
-	data, err := Encode(snap)
+	// Records from here on go to a new journal file, which this snapshot
+	// does not hold.
+	seq, rerr := s.j.rotate()
+	s.jmu.Unlock()
+	data, err := encodeState(snap, seq)
 	if err == nil {
 		err = fsutil.WriteFileAtomic(s.path, data, 0o640)
 	}
@@ -209,7 +253,31 @@ func (s *Store) Save() error {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
 	s.lastSize, s.lastSave = len(data), now
-	return nil
+	s.jmu.Lock()
+	s.savedSeq = seq
+	s.jmu.Unlock()
+	if err := removeUpTo(filepath.Dir(s.path), seq); err != nil {
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	return errors.Join(werr, rerr)
+}
+
+// closeJournal ends the journal after the final save: when that save holds
+// every record, no journal file is left behind.
+func (s *Store) closeJournal() {
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	s.j.close()
+	if s.j.seq != s.savedSeq {
+		return // records after the save: the next start replays them
+	}
+	files, err := listJournals(filepath.Dir(s.path))
+	if err != nil {
+		return
+	}
+	for _, f := range files {
+		os.Remove(f.path)
+	}
 }
 
 // due reports whether a periodic save may run now.
@@ -234,7 +302,9 @@ func (s *Store) expire(now time.Time) bool {
 }
 
 // Run saves every SaveInterval while something changed, until ctx ends; it
-// then saves once more. Save errors are logged once per distinct message.
+// then saves once more and removes the journal. Save errors are logged once
+// per distinct message. (Acks need no save to survive a crash: the journal
+// holds them.)
 func (s *Store) Run(ctx context.Context) error {
 	t := time.NewTicker(s.opts.SaveInterval)
 	defer t.Stop()
@@ -242,30 +312,11 @@ func (s *Store) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return s.Save()
-		case <-s.kick:
-			// An ack arrived: save now, but not more often than minAckSaveGap.
-			s.saveMu.Lock()
-			wait := minAckSaveGap - time.Since(s.lastSave)
-			s.saveMu.Unlock()
-			if wait > 0 {
-				select {
-				case <-ctx.Done():
-					return s.Save()
-				case <-time.After(wait):
-				}
+			err := s.Save()
+			if err == nil {
+				s.closeJournal()
 			}
-			if !s.due(time.Now()) {
-				continue
-			}
-			if err := s.Save(); err != nil {
-				if msg := err.Error(); msg != last {
-					s.opts.Logger.Warn("checkpoint save failed; will retry", "err", err)
-					last = msg
-				}
-			} else {
-				last = ""
-			}
+			return err
 		case now := <-t.C:
 			if !s.due(now) {
 				continue
@@ -295,17 +346,21 @@ type Handle struct {
 	fpChanged bool
 }
 
-// Ack records that everything up to offset was acknowledged. Acks arrive in
-// increasing order; a retired handle ignores them.
+// Ack records that everything up to offset was acknowledged, in the journal
+// before it returns: a crash after Ack does not send those events again.
+// Acks arrive in increasing order; a retired handle ignores them.
 func (h *Handle) Ack(offset int64) {
 	if h.retired.Load() {
 		return
 	}
-	h.acked.Store(offset)
-	select {
-	case h.s.kick <- struct{}{}:
-	default:
+	s := h.s
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	if h.retired.Load() {
+		return
 	}
+	h.acked.Store(offset)
+	s.j.append(opPut, h.entry())
 }
 
 // Acked is the acknowledged offset.
@@ -336,6 +391,8 @@ func (h *Handle) SetFingerprint(n int, fp, path string) {
 // until it goes stale.
 func (h *Handle) Release(remove bool) {
 	s := h.s
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h.retired.Store(true)
@@ -345,6 +402,7 @@ func (h *Handle) Release(remove bool) {
 	delete(s.live, h.key)
 	if remove {
 		delete(s.entries, h.key)
+		s.j.append(opDelete, h.entry())
 	} else {
 		e := h.entry()
 		e.Updated = nowUnix()
