@@ -625,20 +625,27 @@ func rotatedSiblings(path string) []generation {
 			continue
 		}
 		p := filepath.Join(dir, name)
-		if (tail.Exclude{}).Excluded(p) {
-			continue
+		if (tail.Exclude{}).Excluded(p) || binlog.DetectFormat(p, nil) == binlog.FormatUnknown {
+			continue // compressed
 		}
 		fi, err := de.Info()
 		if err != nil {
 			continue
 		}
-		g := generation{path: p, fi: fi, id: tail.FileID(fi), num: -1, suffix: name[len(base)+1:]}
-		if n, err := strconv.Atoi(g.suffix); err == nil && n >= 0 && len(g.suffix) <= maxRotateDigits {
-			g.num = n
-		}
+		g := generationOf(name[len(base)+1:])
+		g.path, g.fi, g.id = p, fi, tail.FileID(fi)
 		out = append(out, g)
 	}
 	return out
+}
+
+// generationOf places a rotated name by its suffix (after the separator).
+func generationOf(suffix string) generation {
+	g := generation{num: -1, suffix: suffix}
+	if n, err := strconv.Atoi(suffix); err == nil && n >= 0 && len(suffix) <= maxRotateDigits {
+		g.num = n
+	}
+	return g
 }
 
 // newer reports whether g is a later generation than h by their names;

@@ -873,3 +873,60 @@ func TestAgent_WtmpGlobRotatedTwiceInOnePoll(t *testing.T) {
 		})
 	}
 }
+
+// siblings writes empty files named names next to a wtmp in a new
+// directory and returns the rotated generations found there.
+func siblings(t *testing.T, names ...string) []generation {
+	t.Helper()
+	dir := t.TempDir()
+	for _, n := range append([]string{"wtmp"}, names...) {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rotatedSiblings(filepath.Join(dir, "wtmp"))
+}
+
+func TestRotatedSiblingsOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string
+		want  []string // oldest first
+	}{
+		{"numbered", []string{"wtmp.1", "wtmp.10", "wtmp.2"}, []string{"wtmp.10", "wtmp.2", "wtmp.1"}},
+		{"dateext", []string{"wtmp-20261126", "wtmp-20261001", "wtmp-20261125"}, []string{"wtmp-20261001", "wtmp-20261125", "wtmp-20261126"}},
+		{"epoch seconds", []string{"wtmp.1795000000", "wtmp.1794999999"}, []string{"wtmp.1794999999", "wtmp.1795000000"}},
+		{"not rotations", []string{"wtmpx", "wtmp.", "wtmp.1.gz", "wtmp.2.xz", "btmp.1", "mywtmp.1"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gs := siblings(t, tc.files...)
+			sortGenerations(gs)
+			var got []string
+			for _, g := range gs {
+				got = append(got, filepath.Base(g.path))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("generations %q, want %q (oldest first)", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzGenerationNewer checks that newer orders any two rotated names
+// strictly: never both ways, never a name against itself.
+func FuzzGenerationNewer(f *testing.F) {
+	f.Add("1", "2")
+	f.Add("20261125", "20261126")
+	f.Add("1", "20261126")
+	f.Add("0001", "1")
+	f.Add("x", "")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		g, h := generationOf(a), generationOf(b)
+		if g.newer(g) {
+			t.Errorf("%q is newer than itself", a)
+		}
+		if g.newer(h) && h.newer(g) {
+			t.Errorf("%q and %q are each newer than the other", a, b)
+		}
+	})
+}
