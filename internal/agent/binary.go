@@ -774,11 +774,7 @@ type recovery struct {
 // left, modified after the last checkpoint of one that is gone. Oldest
 // first.
 func (t *tailer) recoverRotatedBinary() {
-	t.a.mu.Lock()
-	k := startKey{t.src.key, t.path}
-	entries := t.a.atStart[k]
-	delete(t.a.atStart, k)
-	t.a.mu.Unlock()
+	entries := t.takeAtStart()
 	if t.bin.snapshot {
 		return
 	}
@@ -854,6 +850,17 @@ func (t *tailer) recoverRotatedBinary() {
 		t.retireFile(t.f, t.h, t.id, t.bin.next)
 		t.f, t.h, t.id, t.fp, t.bin.next = curF, curH, curID, curFP, curNext
 	}
+}
+
+// takeAtStart hands over, once, the checkpoints found at start for this
+// source and path.
+func (t *tailer) takeAtStart() []checkpoint.Entry {
+	t.a.mu.Lock()
+	defer t.a.mu.Unlock()
+	k := startKey{t.src.key, t.path}
+	entries := t.a.atStart[k]
+	delete(t.a.atStart, k)
+	return entries
 }
 
 // sortRecoveries orders rs oldest first: files found outside the rotation
