@@ -930,3 +930,25 @@ func FuzzGenerationNewer(f *testing.F) {
 		}
 	})
 }
+
+// TestAgent_WtmpStoppedWithGenerationsQueued stops the agent while it
+// drains the rotated wtmp, with the generation rotated away between two
+// polls and the new file queued behind it: the next start reads both, and
+// nothing twice.
+func TestAgent_WtmpStoppedWithGenerationsQueued(t *testing.T) {
+	for _, tc := range rotationCases {
+		t.Run(tc.name, func(t *testing.T) {
+			path, state := wtmpWithHistory(t, tc.rotate), t.TempDir()
+			h, s := startStepped(t, steppedOptions(state, path))
+			n := rotateGenerations(t, path, tc.rotate, 2, tc.rotations, 3)
+			if !s.poll() {
+				t.Fatal("the tailer is not draining the rotated file after the rotations")
+			}
+			s.stop(h)
+			assertExactly(t, users(t, h.sink, "wtmp"), userNames(0, 4)) // the rotated file and its late record
+
+			h2, s2 := startStepped(t, steppedOptions(state, path))
+			s2.expectUsers(h2, userNames(4, n))
+		})
+	}
+}
