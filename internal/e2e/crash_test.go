@@ -15,13 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 )
 
-// maxBatchEvents is the PutLogEvents event limit. A crash may repeat the
-// batch in flight (one per stream with the default concurrency) plus, if the
-// kill lands while its checkpoint is being written, the batch acknowledged
-// just before: at most maxRepeatBatches batches.
+// maxBatchEvents is the PutLogEvents event limit. A crash may repeat only
+// the batch in flight (one per stream with the default concurrency): an ack
+// is in the checkpoint journal before the next batch is sent.
 const (
 	maxBatchEvents   = 10_000
-	maxRepeatBatches = 2
+	maxRepeatBatches = 1
 )
 
 // TestAgentKill9 ships a pre-written file, kills the agent with SIGKILL while it
@@ -116,12 +115,22 @@ func TestAgentKill9(t *testing.T) {
 		}
 		seen[seq]++
 	}
-	dups := 0
+	dups, first, last := 0, -1, -1
 	for seq, n := range seen {
 		if n == 0 {
 			t.Fatalf("line seq=%d lost across kill -9", seq)
 		}
+		if n > 1 {
+			if first < 0 {
+				first = seq
+			}
+			last = seq
+		}
 		dups += n - 1
+	}
+	// One batch is a run of consecutive lines, each sent twice.
+	if dups > 0 && (dups != last-first+1 || seen[first] != 2) {
+		t.Fatalf("repeated lines are not one batch: %d repeats over seq %d..%d", dups, first, last)
 	}
 	if dups > maxRepeatBatches*maxBatchEvents {
 		t.Fatalf("%d lines repeated after kill -9, want at most the batches in flight (%d)", dups, maxRepeatBatches*maxBatchEvents)
