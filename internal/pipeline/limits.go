@@ -36,8 +36,8 @@ const (
 	// DefaultFlushInterval is logs.force_flush_interval's default: a batch
 	// that is not full is sent this long after its first event arrived.
 	DefaultFlushInterval = 5 * time.Second
-	// DefaultConcurrency is the number of batches per destination in flight
-	// at once (logs.concurrency); 1 keeps one request per stream.
+	// DefaultConcurrency is logs.concurrency's default: one batch in flight
+	// per destination (N > 1 makes a pool of N shared by all destinations).
 	DefaultConcurrency = 1
 	// DefaultMaxBufferedBytes bounds the message bytes (+26 each) the
 	// pipeline holds across all destinations, building, queued and in flight,
