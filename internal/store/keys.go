@@ -11,6 +11,7 @@ import (
 //	"s" gid(8) name                       -> stream record (binary, see streamRecord)
 //	"e" gid(8) sid(8) ts(8) seq(8)        -> uvarint(ingestionTime) message
 //	"h" gid(8) sid(8) firstSeq(8)         -> chain record (binary, see chainRecord)
+//	"f" gid(8) kind(1) name               -> saved filter (JSON, see SavedFilter)
 //
 // Timestamps are stored offset by 1<<63 so that negative values (never accepted
 // by the API, but harmless) still sort before positive ones.
@@ -20,6 +21,7 @@ const (
 	prefixStream  = 's'
 	prefixEvent   = 'e'
 	prefixChain   = 'h'
+	prefixFilter  = 'f'
 
 	// eventKeyLen is the length of an event key.
 	eventKeyLen = 1 + 8 + 8 + 8 + 8

@@ -22,6 +22,9 @@ func (s *Store) retentionLoop(every time.Duration) {
 			} else if n > 0 {
 				s.log.Info("retention pass removed events", "events", n)
 			}
+			if err := s.SaveFilterCounts(); err != nil {
+				s.log.Warn("saving filter match counts failed", "err", err)
+			}
 		}
 	}
 }

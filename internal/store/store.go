@@ -104,11 +104,14 @@ type GroupInfo struct {
 	Tags               map[string]string `json:"tags,omitempty"`
 	// StoredBytes is the sum of the UTF-8 bytes of the group's stored messages.
 	StoredBytes int64 `json:"-"`
+	// MetricFilters is the number of the group's metric filters.
+	MetricFilters int `json:"-"`
 }
 
 type group struct {
 	info    GroupInfo // guarded by Store.mu (except StoredBytes, see bytes)
 	streams map[string]*stream
+	filters map[filterKey]*savedFilter // guarded by Store.mu
 	bytes   atomic.Int64
 }
 
@@ -276,6 +279,9 @@ func (s *Store) load() error {
 	if err := it.Close(); err != nil {
 		return fmt.Errorf("read groups: %w", err)
 	}
+	if err := s.loadFilters(byID); err != nil {
+		return err
+	}
 	it, err = s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixStream}, UpperBound: []byte{prefixStream + 1}})
 	if err != nil {
 		return fmt.Errorf("read streams: %w", err)
@@ -311,6 +317,9 @@ func (s *Store) Close() error {
 	close(s.closing)
 	s.closeMu.Unlock()
 	s.bgWG.Wait() // the retention loop may still be committing
+	if err := s.SaveFilterCounts(); err != nil {
+		s.log.Warn("saving filter match counts failed", "err", err)
+	}
 	s.closeMu.Lock()
 	s.closed = true // from here no one sends to commitCh
 	s.closeMu.Unlock()
@@ -404,7 +413,7 @@ func (s *Store) DeleteGroup(name string) error {
 	delete(s.grps, name)
 	b := s.db.NewBatch()
 	_ = b.Delete(groupKey(name), nil)
-	for _, p := range []byte{prefixStream, prefixEvent, prefixChain} {
+	for _, p := range []byte{prefixStream, prefixEvent, prefixChain, prefixFilter} {
 		start := idPrefix(p, g.info.ID)
 		_ = b.DeleteRange(start, prefixEnd(start), nil)
 	}
@@ -433,6 +442,7 @@ func (g *group) snapshot() GroupInfo {
 	gi := g.info
 	gi.Tags = copyTags(g.info.Tags)
 	gi.StoredBytes = g.bytes.Load()
+	gi.MetricFilters = g.filterCount(KindMetric)
 	return gi
 }
 
