@@ -766,17 +766,27 @@ type recovery struct {
 }
 
 // recoverRotatedBinary reads, before the file now at t.path, what was not
-// shipped of the wtmp/btmp files that were at this path while the agent
-// was stopped: the rest of each file it followed (found by device, inode
-// and fingerprint), and, when the file at the path is new, the generations
-// it never saw, found as missedGenerations does: newer by name than the
-// newest followed one among the rotated siblings, or, if none of those is
-// left, modified after the last checkpoint of one that is gone. Oldest
-// first.
+// shipped of the wtmp/btmp files that were at this path while no tailer
+// followed it (the agent was stopped, or the path had no file for longer
+// than the rotate grace): the rest of each file followed there (found by
+// device, inode and fingerprint among the checkpoints), and, when the file
+// at the path is new, the generations never seen, found as
+// missedGenerations does: newer by name than the newest followed one among
+// the rotated siblings, or, if none of those is left, modified after the
+// last checkpoint of one that is gone. Oldest first.
 func (t *tailer) recoverRotatedBinary() {
-	entries := t.takeAtStart()
+	entries := t.takeAtStart() // (the one of this file's inode as it was: the file at the path may reuse it)
 	if t.bin.snapshot {
 		return
+	}
+	had := map[tail.ID]bool{t.id: true} // (the file at the path: just tracked)
+	for _, e := range entries {
+		had[tail.ID{Dev: e.Dev, Ino: e.Inode}] = true
+	}
+	for _, e := range t.a.store.Entries() { // files followed at this path since the start
+		if e.Source == t.src.key && e.Path == t.path && !had[tail.ID{Dev: e.Dev, Ino: e.Inode}] {
+			entries = append(entries, e)
+		}
 	}
 	gens := rotatedSiblings(t.path)
 	byID := map[tail.ID]*generation{}
@@ -841,7 +851,7 @@ func (t *tailer) recoverRotatedBinary() {
 			t.a.busy(t.src.idx, id, -1)
 			continue
 		}
-		t.a.log.Info("reading the rest of a binary login file rotated while the agent was stopped", keyPath, r.f.Name(), keyOffset, r.e.Offset)
+		t.a.log.Info("reading what was not shipped of a binary login file rotated while no tailer followed it", keyPath, r.f.Name(), keyOffset, r.e.Offset)
 		curF, curH, curID, curFP, curNext := t.f, t.h, t.id, t.fp, t.bin.next
 		t.f, t.h, t.id, t.bin.next = r.f, t.a.store.Track(r.e), id, r.e.Offset
 		t.fp = tail.Fingerprint{Len: r.e.FingerprintLen, Hash: r.e.Fingerprint}

@@ -640,8 +640,11 @@ func (s *stepper) settle(cond func() bool) {
 // maxSteps bounds the polls a stepped test runs (a handful per generation).
 const maxSteps = 200
 
-// stop releases the tailers and stops the agent.
+// stop stops the agent where its tailers are: they read nothing more.
 func (s *stepper) stop(h *harness) {
+	s.t.Helper()
+	h.cancel() // Run marks the agent stopping, then waits for the tailers
+	waitFor(s.t, "the agent to stop", waitLong, h.a.stopping.Load)
 	s.release()
 	h.stop()
 }
@@ -951,4 +954,27 @@ func TestAgent_WtmpStoppedWithGenerationsQueued(t *testing.T) {
 			s2.expectUsers(h2, userNames(4, n))
 		})
 	}
+}
+
+// TestAgent_WtmpMissingThenRotatedTwice: the path has no file for longer
+// than the rotate grace (rotated without create), so its tailer ends; by
+// the next scan a new wtmp was created, filled and rotated away, and
+// another one created. The tailer the scan starts reads the generation in
+// between before the new file.
+func TestAgent_WtmpMissingThenRotatedTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wtmp")
+	appendRecords(t, path, binlog.UserProcess, 0, 3)
+	opts := steppedOptions(t.TempDir(), path)
+	opts.ScanInterval, opts.DisableNotify = time.Hour, true // scans only when the test says
+	h, s := startStepped(t, opts)
+	rotate := numbered(10)
+	rotate(t, path, 0) // no new file
+	s.step <- struct{}{}
+	waitFor(t, "the tailer to end", waitLong, func() bool { return !h.a.running(h.a.sources[0], path) })
+	appendRecords(t, path, binlog.UserProcess, 3, 6)
+	rotate(t, path, 1)
+	appendRecords(t, path, binlog.UserProcess, 6, 8)
+	h.a.scan() // (the agent's own scans wait an hour)
+	s.park()
+	s.expectUsers(h, userNames(0, 8))
 }
