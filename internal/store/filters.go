@@ -32,10 +32,10 @@ var (
 // keeps it with the group: it survives restarts and goes when the group is
 // deleted.
 type SavedFilter struct {
-	Kind         FilterKind      `json:"-"`
-	Name         string          `json:"-"`
-	Pattern      string          `json:"pattern"`
-	CreationTime int64           `json:"creationTime"`
+	Kind         FilterKind `json:"-"`
+	Name         string     `json:"-"`
+	Pattern      string     `json:"pattern"`
+	CreationTime int64      `json:"creationTime"`
 	// Spec is the rest of the filter as the caller describes it (the server
 	// keeps the API's JSON members); the store does not read it.
 	Spec json.RawMessage `json:"spec,omitempty"`
