@@ -19,6 +19,7 @@ import (
 	"github.com/logwarden/logwarden/internal/config"
 	"github.com/logwarden/logwarden/internal/ctl"
 	"github.com/logwarden/logwarden/internal/fsutil"
+	"github.com/logwarden/logwarden/internal/gctune"
 	"github.com/logwarden/logwarden/internal/hostinfo"
 	"github.com/logwarden/logwarden/internal/memtrim"
 	"github.com/logwarden/logwarden/internal/pipeline"
@@ -131,6 +132,11 @@ func runAgentConfig(ctx context.Context, cfg *config.Config, f agentFlags, local
 
 	for _, n := range cfg.Notices {
 		log.Info("config notice", "notice", n)
+	}
+	if local == nil {
+		// The agent alone: its heap is bounded, so collect against a limit
+		// (logwarden up shares the process with the server's store).
+		gctune.Start(ctx, log.With("part", "gc"))
 	}
 	onPrem, err := resolveMode(ctx, f.mode)
 	if err != nil {
