@@ -188,6 +188,7 @@ func (s *Server) put(in *putLogEventsIn) (any, *APIError) {
 			return nil, storeErr(err)
 		}
 		out.NextSequenceToken = sequenceToken(int64(res.FirstSeq) + int64(len(batch)))
+		s.countMetricMatches(*in.LogGroupName, batch)
 	} else {
 		out.NextSequenceToken = sequenceToken(now)
 	}

@@ -15,29 +15,36 @@ var operations map[string]opFunc
 
 func init() {
 	operations = map[string]opFunc{
-		"CreateLogGroup":        handle((*Server).createLogGroup),
-		"DeleteLogGroup":        handle((*Server).deleteLogGroup),
-		"DescribeLogGroups":     handle((*Server).describeLogGroups),
-		"CreateLogStream":       handle((*Server).createLogStream),
-		"DeleteLogStream":       handle((*Server).deleteLogStream),
-		"DescribeLogStreams":    handle((*Server).describeLogStreams),
-		"PutLogEvents":          (*Server).putLogEvents,
-		"GetLogEvents":          handle((*Server).getLogEvents),
-		"FilterLogEvents":       handle((*Server).filterLogEvents),
-		"PutRetentionPolicy":    handle((*Server).putRetentionPolicy),
-		"DeleteRetentionPolicy": handle((*Server).deleteRetentionPolicy),
-		"TagResource":           handle((*Server).tagResource),
-		"UntagResource":         handle((*Server).untagResource),
-		"ListTagsForResource":   handle((*Server).listTagsForResource),
-		"TagLogGroup":           handle((*Server).tagLogGroup),
-		"UntagLogGroup":         handle((*Server).untagLogGroup),
-		"ListTagsLogGroup":      handle((*Server).listTagsLogGroup),
-		"StartQuery":            handle((*Server).startQuery),
-		"GetQueryResults":       handle((*Server).getQueryResults),
-		"StopQuery":             handle((*Server).stopQuery),
-		"DescribeQueries":       handle((*Server).describeQueries),
-		"GetLogRecord":          handle((*Server).getLogRecord),
-		"GetLogGroupFields":     handle((*Server).getLogGroupFields),
+		"CreateLogGroup":              handle((*Server).createLogGroup),
+		"DeleteLogGroup":              handle((*Server).deleteLogGroup),
+		"DescribeLogGroups":           handle((*Server).describeLogGroups),
+		"CreateLogStream":             handle((*Server).createLogStream),
+		"DeleteLogStream":             handle((*Server).deleteLogStream),
+		"DescribeLogStreams":          handle((*Server).describeLogStreams),
+		"PutLogEvents":                (*Server).putLogEvents,
+		"GetLogEvents":                handle((*Server).getLogEvents),
+		"FilterLogEvents":             handle((*Server).filterLogEvents),
+		"PutRetentionPolicy":          handle((*Server).putRetentionPolicy),
+		"DeleteRetentionPolicy":       handle((*Server).deleteRetentionPolicy),
+		"TagResource":                 handle((*Server).tagResource),
+		"UntagResource":               handle((*Server).untagResource),
+		"ListTagsForResource":         handle((*Server).listTagsForResource),
+		"TagLogGroup":                 handle((*Server).tagLogGroup),
+		"UntagLogGroup":               handle((*Server).untagLogGroup),
+		"ListTagsLogGroup":            handle((*Server).listTagsLogGroup),
+		"StartQuery":                  handle((*Server).startQuery),
+		"GetQueryResults":             handle((*Server).getQueryResults),
+		"StopQuery":                   handle((*Server).stopQuery),
+		"DescribeQueries":             handle((*Server).describeQueries),
+		"GetLogRecord":                handle((*Server).getLogRecord),
+		"GetLogGroupFields":           handle((*Server).getLogGroupFields),
+		"PutMetricFilter":             handle((*Server).putMetricFilter),
+		"DescribeMetricFilters":       handle((*Server).describeMetricFilters),
+		"DeleteMetricFilter":          handle((*Server).deleteMetricFilter),
+		"TestMetricFilter":            handle((*Server).testMetricFilter),
+		"PutSubscriptionFilter":       handle((*Server).putSubscriptionFilter),
+		"DescribeSubscriptionFilters": handle((*Server).describeSubscriptionFilters),
+		"DeleteSubscriptionFilter":    handle((*Server).deleteSubscriptionFilter),
 	}
 }
 
@@ -210,10 +217,10 @@ func (s *Server) describeLogGroups(rc *reqCtx, in *describeLogGroupsIn) (any, *A
 		arn := s.groupARN(rc, g.Name)
 		o := logGroupOut{LogGroupName: g.Name, CreationTime: g.CreationTime, Arn: arn + ":*"}
 		if in.LogGroupNamePattern == nil {
-			zero, bytes := 0, g.StoredBytes
+			mfc, bytes := g.MetricFilters, g.StoredBytes
 			dp := g.DeletionProtection
 			o.RetentionInDays = g.RetentionDays
-			o.MetricFilterCount = &zero
+			o.MetricFilterCount = &mfc
 			o.StoredBytes = &bytes
 			o.KmsKeyID = g.KmsKeyID
 			o.LogGroupClass = g.Class

@@ -165,6 +165,8 @@ type Server struct {
 	now   func() time.Time
 	// queries are the Logs Insights queries, running and ended.
 	queries *queries
+	// patterns are the compiled patterns of the metric filters.
+	patterns patterns
 }
 
 // New returns a handler serving the API from st. With a non-empty authFile it
@@ -300,6 +302,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && (r.URL.Path == "/healthz" || r.URL.Path == "/") {
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "logwarden CloudWatch Logs API\n")
+		return
+	}
+	if r.Method == http.MethodGet && r.URL.Path == debugFiltersPath {
+		s.serveFilterCounts(w)
 		return
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
