@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/logwarden/logwarden/internal/server"
 )
@@ -24,6 +25,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&opts.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&opts.InsecureListenAnywhere, "insecure-listen-anywhere", false, "allow a non-loopback address without --auth")
 	fs.BoolVar(&debug, "debug", false, "log every rejected request")
+	fs.Usage = func() { serverUsage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,4 +45,33 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "logwarden server listening on %s://%s (data in %s)\n", scheme, addr, opts.DataDir)
 		fmt.Fprintf(stdout, "try: aws logs describe-log-groups --endpoint-url %s://%s --region us-east-1\n", scheme, addr)
 	})
+}
+
+// serverUsage prints `logwarden server -h`: what the server answers, then the
+// flags.
+func serverUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "Usage: logwarden server [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Serves the CloudWatch Logs API (awsJson1_1, SigV4) from a durable local store, for")
+	fmt.Fprintln(w, "the AWS CLI, boto3, the AWS SDKs and logwarden agents (--endpoint-url).")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Operations:")
+	line := " "
+	for _, op := range server.Operations() {
+		if len(line)+1+len(op) > 88 {
+			fmt.Fprintln(w, line)
+			line = " "
+		}
+		line += " " + op
+	}
+	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, strings.TrimSpace(`
+Logs Insights queries (StartQuery) support fields, filter, stats ... by bin(), sort,
+limit, parse, display and dedup. Metric filters count the events they match (GET
+/debug/metric-filters without --auth) but publish no metrics; subscription filters
+are stored and validated but deliver nothing.`))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Flags:")
+	fs.PrintDefaults()
 }

@@ -27,7 +27,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"up":      {"run the server and an agent for this host's system logs", runUp},
 		"agent":   {"ship the files of a CloudWatch Agent JSON config", runAgent},
-		"server":  {"serve the CloudWatch Logs API from a durable local store", runServer},
+		"server":  {"serve the CloudWatch Logs API (with Logs Insights and metric filters) from a durable store", runServer},
 		"verify":  {"check the integrity chain of a server's store", runVerify},
 		"review":  {"write the U-43 log review report for a period", runReview},
 		"config":  {"validate a CloudWatch Agent JSON config", runConfig},

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -368,5 +370,25 @@ func TestFiltersSurviveRestart(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), "/app\terrors\t1\t") {
 		t.Fatalf("debug page after restart:\n%s", body)
+	}
+}
+
+// TestPackageDocListsOperations keeps the package doc (and so `go doc`)
+// naming every operation the server answers.
+func TestPackageDocListsOperations(t *testing.T) {
+	src, err := os.ReadFile("server.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, _ := strings.Cut(string(src), "\npackage server")
+	doc = strings.NewReplacer("//", "", "\n", " ").Replace(doc)
+	ops := Operations()
+	if len(ops) < 30 {
+		t.Fatalf("Operations() = %v", ops)
+	}
+	for _, op := range ops {
+		if !regexp.MustCompile(`\b` + op + `\b`).MatchString(doc) {
+			t.Errorf("the package doc does not name %s", op)
+		}
 	}
 }

@@ -48,6 +48,17 @@ func init() {
 	}
 }
 
+// Operations returns the names of the operations the server answers (the
+// X-Amz-Target after "Logs_20140328."), sorted.
+func Operations() []string {
+	names := make([]string, 0, len(operations))
+	for n := range operations {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 type empty struct{}
 
 func (s *Server) groupARN(rc *reqCtx, name string) string {

@@ -29,7 +29,11 @@
 // StartQuery, GetQueryResults, StopQuery, DescribeQueries, GetLogRecord for a
 // result row's @ptr, and GetLogGroupFields (the fields of up to 10,000 events
 // of the last 15 minutes, or 8 minutes either side of the given time; Grafana
-// asks for them). Any other target is answered UnknownOperationException.
+// asks for them). Metric filters: PutMetricFilter, DescribeMetricFilters,
+// DeleteMetricFilter, TestMetricFilter. Subscription filters:
+// PutSubscriptionFilter, DescribeSubscriptionFilters, DeleteSubscriptionFilter.
+// Any other target is answered UnknownOperationException. Operations lists
+// them.
 //
 // Each operation's input type has a check method that adds its shape failures
 // in AWS's wording; handle decodes and checks a body before the operation runs.
@@ -58,10 +62,35 @@
 // character offsets of the offending token (end inclusive; the end of the query
 // is its last character).
 //
+// # Metric and subscription filters
+//
+// Both are kept in the store with their log group: they survive restarts and
+// go with the group. A group holds at most 100 metric filters and 2
+// subscription filters (LimitExceededException beyond; putting an existing
+// name replaces that filter, with a new creationTime). Patterns are compiled
+// by package query when put, so a bad one is an InvalidParameterException. A
+// metric filter takes exactly one metricTransformation, whose metricValue is
+// a number or a $field, with at most 3 dimensions and not both dimensions and
+// a defaultValue. DescribeMetricFilters lists filters sorted by name (then
+// group), across all groups unless logGroupName is given; filterNamePrefix is
+// used only with logGroupName, metricName only with metricNamespace.
+// TestMetricFilter numbers messages from 1 and extracts "$name" fields of
+// space-delimited patterns and "$.path" selectors of JSON patterns.
+//
+// PutLogEvents counts, per metric filter, the stored events it matches since
+// the filter was put. No metrics are published. The counts are on GET
+// /debug/metric-filters (tab-separated; refused when an auth file is set) and
+// are saved by the store's retention pass and at shutdown, so a crash loses at
+// most the last minute of counts. Subscription filters are stored and
+// validated (the destination must be a kinesis, firehose, lambda or logs ARN;
+// distribution defaults to ByLogStream) but deliver nothing.
+//
 // # Not done
 //
-// Metric and subscription filters, StartLiveTail, export tasks, resource
-// policies, query definitions, account and region partitioning. Insights: the
+// Metric publication and subscription delivery, the per-group quota of 5
+// regex filter patterns, transformers (applyOnTransformedLogs is stored only)
+// and fieldSelectionCriteria (stored only), StartLiveTail, export tasks,
+// resource policies, query definitions, account and region partitioning. Insights: the
 // SQL and PPL languages; more than 10,000 result rows (a StartQuery limit up
 // to 100,000 is accepted and capped); the SOURCE command; unmasking; @ptr in a
 // filter. Texts
@@ -72,7 +101,11 @@
 // before start time.", "Exactly one of logGroupName, logGroupNames or
 // logGroupIdentifiers must be specified.", the concurrency limit message, the
 // MalformedQueryException texts and its offsets, "The specified
-// logRecordPointer is invalid." and "The specified log record does not exist.".
+// logRecordPointer is invalid." and "The specified log record does not exist.";
+// for filters "The specified metric filter does not exist.", "The specified
+// subscription filter does not exist.", the metricValue, dimension and
+// destinationArn messages, "metricName and metricNamespace must be specified
+// together.", and TestMetricFilter's eventNumber counting from 1.
 package server
 
 import (
