@@ -299,7 +299,13 @@ func decodeFilterCursor(tok string, kind byte) (filter, group string, ok bool) {
 
 func (s *Server) describeMetricFilters(rc *reqCtx, in *describeMetricFiltersIn) (any, *APIError) {
 	if (in.MetricName == nil) != (in.MetricNamespace == nil) {
-		return nil, newErr(codeInvalidParameter, "metricName and metricNamespace must be specified together.")
+		var v validation
+		if in.MetricNamespace == nil {
+			v.fail("null", "metricNamespace", "If you include the metricName parameter in your request, you must also include the metricNamespace parameter.")
+		} else {
+			v.fail("null", "metricName", "If you include the metricNamespace parameter in your request, you must also include the metricName parameter.")
+		}
+		return nil, v.err()
 	}
 	var afterName, afterGroup string
 	if in.NextToken != nil {

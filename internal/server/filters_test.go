@@ -142,7 +142,8 @@ func TestSDKMetricFilters(t *testing.T) {
 			t.Fatalf("defaultValue 0 lost: %v", d)
 		}
 		_, err := c.DescribeMetricFilters(ctx, &cwl.DescribeMetricFiltersInput{MetricName: aws.String("errorsCount")})
-		wantAPIError[*types.InvalidParameterException](t, err, "metricName and metricNamespace must be specified together.")
+		wantAPIError[*types.InvalidParameterException](t, err, "1 validation error detected: Value null at 'metricNamespace' failed to satisfy constraint: "+
+			"If you include the metricName parameter in your request, you must also include the metricNamespace parameter.")
 		_, err = c.DescribeMetricFilters(ctx, &cwl.DescribeMetricFiltersInput{LogGroupName: aws.String("/nope")})
 		wantAPIError[*types.ResourceNotFoundException](t, err, msgGroupNotFound)
 		_, err = c.DescribeMetricFilters(ctx, &cwl.DescribeMetricFiltersInput{NextToken: aws.String("bogus")})

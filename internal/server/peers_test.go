@@ -72,6 +72,15 @@ var knownDifferences = map[string]string{
 	"retention_bad":           "moto accepts a retention of 8 days",
 	"tag_missing":             "moto tags a log group that does not exist",
 	"delete_stream_again":     "moto says 'log group does not exist' for a missing stream",
+
+	"mf_has_creation_time":           "moto's metric filters have no creationTime",
+	"mf_put_missing_group":           "moto puts a metric filter on a log group that does not exist",
+	"mf_put_two_transformations":     "moto's message quotes the Python list",
+	"mf_describe":                    "moto lists metric filters in creation order, not by name",
+	"mf_describe_metric":             "moto lists metric filters in creation order, and the one of the missing group",
+	"mf_describe_after_update":       "moto adds a second filter of the same name instead of replacing it",
+	"mf_delete_missing":              "moto deletes a metric filter that does not exist without an error",
+	"mf_describe_after_group_delete": "moto keeps the metric filters of a deleted log group",
 }
 
 // checkLogwardenSequence asserts what AWS answers on the steps where the
@@ -97,10 +106,23 @@ func checkLogwardenSequence(t *testing.T, lw map[string]map[string]any) {
 		"retention_bad":                      `"error":"InvalidParameterException"`,
 		"tag_missing":                        `"error":"ResourceNotFoundException"`,
 		"describe_after_retention":           `"retentionInDays":7`,
+		"mf_has_creation_time":               `{"ok":true}`,
+		"mf_put_missing_group":               `"error":"ResourceNotFoundException"`,
+		"mf_put_two_transformations":         `"error":"InvalidParameterException"`,
+		"mf_describe":                        `"filterName":"b-denied"`,
+		"mf_describe_metric":                 `"filterName":"b-denied"`,
+		"mf_describe_after_update":           `"filterPattern":"?ERROR ?FATAL"`,
+		"mf_delete_missing":                  `"error":"ResourceNotFoundException"`,
+		"mf_describe_after_group_delete":     `{"ok":{"metricFilters":[]}}`,
 	}
 	for step, want := range wants {
 		if got := get(step); !strings.Contains(got, want) {
 			t.Errorf("logwarden step %s = %s, want it to contain %s", step, got, want)
+		}
+	}
+	for _, step := range []string{"mf_describe", "mf_describe_metric", "mf_describe_after_update"} {
+		if got := get(step); strings.Count(got, `"filterName"`) != 2 || strings.Index(got, `"b-denied"`) > strings.Index(got, `"errors"`) {
+			t.Errorf("logwarden step %s = %s, want b-denied then errors", step, got)
 		}
 	}
 	if got := get("get_end_exclusive"); strings.Contains(got, "INFO ok") {

@@ -104,8 +104,9 @@
 // logRecordPointer is invalid." and "The specified log record does not exist.";
 // for filters "The specified metric filter does not exist.", "The specified
 // subscription filter does not exist.", the metricValue, dimension and
-// destinationArn messages, "metricName and metricNamespace must be specified
-// together.", and TestMetricFilter's eventNumber counting from 1.
+// destinationArn messages, the wording of metricName without metricNamespace
+// (moto's, from AWS's documentation), and TestMetricFilter's eventNumber
+// counting from 1.
 package server
 
 import (
