@@ -71,10 +71,22 @@ func FuzzServe(f *testing.F) {
 		ops = append(ops, op)
 	}
 	sort.Strings(ops)
-	f.Add(uint8(0), []byte(`{"logGroupName":"g"}`))
-	f.Add(uint8(3), []byte(`{"logGroupName":"g","logStreamName":"s"}`))
-	f.Add(uint8(6), []byte(`{"logGroupName":"g","logStreamName":"s","logEvents":[{"timestamp":1,"message":"x"}]}`))
-	f.Add(uint8(8), []byte(`{"logGroupName":"g","filterPattern":"ERROR","nextToken":"x","limit":0}`))
+	seed := func(op, body string) {
+		i := sort.SearchStrings(ops, op)
+		if i == len(ops) || ops[i] != op {
+			f.Fatalf("seed for unknown operation %s", op)
+		}
+		f.Add(uint8(i), []byte(body))
+	}
+	seed("CreateLogGroup", `{"logGroupName":"g"}`)
+	seed("CreateLogStream", `{"logGroupName":"g","logStreamName":"s"}`)
+	seed("PutLogEvents", `{"logGroupName":"g","logStreamName":"s","logEvents":[{"timestamp":1,"message":"x"}]}`)
+	seed("FilterLogEvents", `{"logGroupName":"g","filterPattern":"ERROR","nextToken":"x","limit":0}`)
+	seed("PutMetricFilter", `{"logGroupName":"g","filterName":"f","filterPattern":"[a, b = 4*]","metricTransformations":[{"metricName":"m","metricNamespace":"n","metricValue":"$b","dimensions":{"A":"$a"}}]}`)
+	seed("DescribeMetricFilters", `{"metricName":"m","metricNamespace":"n","limit":1,"nextToken":"bQBn"}`)
+	seed("TestMetricFilter", `{"filterPattern":"{ $.a > 1 }","logEventMessages":["{\"a\": 2}","x"]}`)
+	seed("PutSubscriptionFilter", `{"logGroupName":"g","filterName":"f","filterPattern":"","destinationArn":"arn:aws:lambda:r:1:function:f","distribution":"Random"}`)
+	seed("DescribeSubscriptionFilters", `{"logGroupName":"g","filterNamePrefix":"f","limit":50}`)
 	ts := startServer(f, Options{})
 	f.Fuzz(func(t *testing.T, opIdx uint8, body []byte) {
 		op := ops[int(opIdx)%len(ops)]
