@@ -168,3 +168,33 @@ func BenchmarkInsights(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMetricFilterCounting measures what PutLogEvents adds per stored
+// event to count the matches of a group's metric filters (terms, JSON and
+// space-delimited patterns mixed), for 1, 10 and 100 filters.
+func BenchmarkMetricFilterCounting(b *testing.B) {
+	patterns := []string{`"Failed password"`, `?ERROR ?FATAL`, `{ $.status >= 500 }`, `[ip, user, ..., status = 5*, size]`, `sshd -Accepted`}
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("filters=%d", n), func(b *testing.B) {
+			ts := startServer(b, Options{})
+			if err := ts.st.CreateGroup(store.GroupSpec{Name: "g"}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range n {
+				f := store.SavedFilter{Kind: store.KindMetric, Name: fmt.Sprintf("f%03d", i), Pattern: patterns[i%len(patterns)], Spec: []byte(`{}`)}
+				if err := ts.st.PutSavedFilter("g", f, maxMetricFilters); err != nil {
+					b.Fatal(err)
+				}
+			}
+			batch := make([]store.Event, 1000)
+			for i := range batch {
+				batch[i].Message = fmt.Sprintf("host-01 sshd[%d]: Accepted publickey for deploy from 10.0.%d.%d port %d ssh2 req=%08d", 1000+i%3000, i%256, (i*7)%256, 1024+i, i)
+			}
+			b.ResetTimer()
+			for range b.N {
+				ts.srv.countMetricMatches("g", batch)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/event")
+		})
+	}
+}
