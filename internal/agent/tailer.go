@@ -124,6 +124,7 @@ func (t *tailer) open() bool {
 		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
 	})
 	t.rd = tail.NewReader(f, start, t.newline, t.a.opts.MaxEventBytes)
+	t.rd.Verify = t.unchanged
 	t.a.busy(t.src.idx, t.id, 1)
 	return true
 }
@@ -591,6 +592,19 @@ func (t *tailer) truncated() {
 	t.fp = tail.Fingerprint{}
 	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
 	t.rd = tail.NewReader(t.f, 0, t.newline, t.a.opts.MaxEventBytes)
+	t.rd.Verify = t.unchanged
+}
+
+// unchanged reports whether the open file still starts with the bytes the
+// fingerprint covers. Called after each read, it closes the window between
+// check() and the read: bytes of a file truncated and rewritten in between
+// are dropped instead of being sent from the old offset (and again from 0).
+func (t *tailer) unchanged() bool {
+	if t.fp.Len == 0 {
+		return true
+	}
+	same, err := t.fp.Matches(t.f)
+	return err != nil || same
 }
 
 // findCopy looks next to the file for the copy copytruncate made.

@@ -49,6 +49,12 @@ type Reader struct {
 	carry []byte // the held partial line: file bytes [off-len(carry), off)
 	// continued: the held line's head was already handed over in pieces.
 	continued bool
+	// Verify, if set, is called after each read that returned bytes and
+	// before they are split into lines. False means the file's content
+	// changed under the read (a copytruncate between the caller's check
+	// and the read): the bytes are dropped and ReadLines returns, so that
+	// the caller's next check sees the truncation.
+	Verify func() bool
 }
 
 // NewReader reads f from offset. maxLine ≤ 0 means MaxLineBytes.
@@ -102,6 +108,9 @@ func (r *Reader) ReadLines(stop func() bool, fn LineFunc) (int64, error) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			r.carry = append(r.carry, buf[:fill]...)
 			return total, fmt.Errorf("read file: %w", err)
+		}
+		if n > 0 && r.Verify != nil && !r.Verify() {
+			break // the bytes in buf[fill:fill+n] are not this file's any more
 		}
 		r.off += int64(n)
 		total += int64(n)

@@ -339,3 +339,29 @@ func FuzzGlob(f *testing.F) {
 		_ = g.MatchString(path)
 	})
 }
+
+// TestReader_VerifyDropsChangedBytes: when Verify says the file changed under
+// the read (copytruncate between the caller's check and the read), the bytes
+// just read are not handed over and the offsets stay.
+func TestReader_VerifyDropsChangedBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(path, []byte("a1\na2\n"), 0o644)
+	f, _ := os.Open(path)
+	defer f.Close()
+	r := NewReader(f, 0, NewlineByte, 0)
+	same := true
+	r.Verify = func() bool { return same }
+	if got := readAll(t, r); len(got) != 2 {
+		t.Fatalf("first read: %+v", got)
+	}
+	// The file is rewritten with longer content: reading from offset 6 would
+	// hand over the new content's tail as if it followed a2.
+	os.WriteFile(path, []byte("b1\nb2\nb3\nb4\n"), 0o644)
+	same = false
+	if got := readAll(t, r); len(got) != 0 {
+		t.Fatalf("read across a rewrite handed over %+v", got)
+	}
+	if r.Offset() != 6 || r.ReadOffset() != 6 {
+		t.Errorf("offsets moved to %d/%d, want 6/6", r.Offset(), r.ReadOffset())
+	}
+}
