@@ -107,7 +107,7 @@ func TestRun_ConfigIntegrity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"configs": [`) {
+	if !strings.Contains(string(b), `"configs":[`) {
 		t.Errorf("report.json has no configs section for the next period")
 	}
 }

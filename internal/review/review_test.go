@@ -15,6 +15,7 @@ import (
 
 	"github.com/logwarden/logwarden/internal/review/check"
 	"github.com/logwarden/logwarden/internal/review/evidence"
+	"github.com/logwarden/logwarden/internal/review/jcs"
 	"github.com/logwarden/logwarden/internal/review/parse"
 	"github.com/logwarden/logwarden/internal/review/policy"
 	"github.com/logwarden/logwarden/internal/review/report"
@@ -228,6 +229,19 @@ func TestRun_Golden(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden := filepath.Join("testdata", "golden", name)
+		if name == evidence.ReportJSON {
+			// report.json is one line of RFC 8785 JSON; the golden file keeps
+			// it indented so that a change reads as a diff.
+			canon, err := jcs.Transform(got)
+			if err != nil || !bytes.Equal(canon, got) {
+				t.Errorf("report.json is not RFC 8785 canonical JSON (%v)", err)
+			}
+			var ind bytes.Buffer
+			if err := json.Indent(&ind, got, "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			got = append(ind.Bytes(), '\n')
+		}
 		if *update {
 			if err := os.WriteFile(golden, got, 0o644); err != nil {
 				t.Fatal(err)

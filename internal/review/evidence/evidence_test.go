@@ -12,7 +12,7 @@ import (
 func newDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	rep := `{"schema":"logwarden.review.report/v1","period":{"label":"2026-11"}}` + "\n"
+	rep := `{"period":{"label":"2026-11"},"schema":"logwarden.review.report/v1"}` // RFC 8785 form
 	if err := os.WriteFile(filepath.Join(dir, ReportJSON), []byte(rep), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,13 @@
 package evidence
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/logwarden/logwarden/internal/review/jcs"
 	"github.com/logwarden/logwarden/internal/review/report"
 )
 
@@ -104,6 +106,7 @@ func Verify(dir string, opt VerifyOptions) Result {
 	if HashBytes(b) != m.ReportSHA256 {
 		res.add(ManifestJSON, false, "report_sha256 %s does not match report.json", m.ReportSHA256)
 	}
+	verifyCanonical(&res, b)
 	rep, err := report.Decode(b)
 	if err != nil {
 		res.add(ReportJSON, false, "%v", err)
@@ -115,6 +118,30 @@ func Verify(dir string, opt VerifyOptions) Result {
 	verifyChain(&res, dir, rep, opt)
 	verifySignoffs(&res, dir, HashBytes(b), manifestSHA)
 	return res
+}
+
+// legacyPrefix starts every report.json written before reports became RFC
+// 8785 canonical JSON (two-space indented, struct order).
+const legacyPrefix = "{\n  \"schema\": "
+
+// verifyCanonical checks that report.json is in RFC 8785 canonical form, so
+// that any JCS implementation reproduces its bytes and hash from its content.
+// Reports written in the earlier indented form are accepted as written: their
+// hashes are what the manifest, the chain and the sign-offs recorded.
+func verifyCanonical(res *Result, b []byte) {
+	if bytes.HasPrefix(b, []byte(legacyPrefix)) {
+		res.add(ReportJSON, true, "indented JSON of an earlier logwarden (not RFC 8785); hashes checked as written")
+		return
+	}
+	c, err := jcs.Transform(b)
+	switch {
+	case err != nil:
+		res.add(ReportJSON, false, "not canonical JSON: %v", err)
+	case !bytes.Equal(c, b):
+		res.add(ReportJSON, false, "not in RFC 8785 canonical form (%d bytes, canonical form %d bytes): not written by logwarden or edited", len(b), len(c))
+	default:
+		res.add(ReportJSON, true, "RFC 8785 canonical JSON")
+	}
 }
 
 func verifyChain(res *Result, dir string, rep *report.Report, opt VerifyOptions) {

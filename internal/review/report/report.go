@@ -1,16 +1,16 @@
 // Package report holds the canonical U-43 review report (report.json, the
-// source of truth) and its renderings: Markdown, self-contained HTML with
+// source of truth, in RFC 8785 canonical JSON) and its renderings: Markdown, self-contained HTML with
 // inline SVG charts, and PDF. Rendering is a pure function of the Report, so
 // the same inputs give byte-identical files.
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/logwarden/logwarden/internal/review/check"
+	"github.com/logwarden/logwarden/internal/review/jcs"
 )
 
 // Schema names the report.json format.
@@ -191,18 +191,18 @@ type Previous struct {
 	Dir string `json:"dir,omitempty"`
 }
 
-// JSON encodes the report canonically: two-space indented, struct fields in
-// declaration order, map keys sorted, times in the period's zone, no HTML
-// escaping, one trailing newline. Same report, same bytes.
+// JSON encodes the report as RFC 8785 canonical JSON (package jcs): no
+// whitespace, no trailing newline, member names sorted by UTF-16 code units,
+// times in the period's zone. Same report, same bytes; the file's SHA-256 is
+// the hash that the manifest, the next period's report and the sign-offs
+// record. Reports written before this form (two-space indented) are still
+// read by Decode and still verify by the hashes recorded for them.
 func (r *Report) JSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	b, err := jcs.Marshal(r)
+	if err != nil {
 		return nil, fmt.Errorf("encode report: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // Decode reads a report.json.
