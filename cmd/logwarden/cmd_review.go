@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +51,8 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return runReviewAck(args[1:], stdout, stderr)
 		case "verify":
 			return runReviewVerify(args[1:], stdout, stderr)
+		case "keygen":
+			return runReviewKeygen(args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("review", flag.ContinueOnError)
@@ -57,8 +60,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `Usage: logwarden review --period YYYY-MM --out DIR [flags]
        logwarden review policy print [--lang ko|en] [--json]
-       logwarden review ack REPORTDIR --role 담당|검토|승인 --name NAME [--comment TEXT] [--finding KEY=정상확인|조치완료|조치중 ...]
-       logwarden review verify REPORTDIR [--prev DIR]
+       logwarden review ack REPORTDIR --role 담당|검토|승인 --name NAME [--key FILE] [--comment TEXT] [--finding KEY=정상확인|조치완료|조치중 ...]
+       logwarden review verify REPORTDIR [--prev DIR] [--pubkey FILE ...]
+       logwarden review keygen --out DIR
 
 Writes the U-43 periodic log review report (report.json, report.md, report.html,
 report.pdf, manifest.json) for one month. Flags:`)
@@ -206,6 +210,7 @@ func runReviewAck(args []string, stdout, stderr io.Writer) error {
 	comment := fs.String("comment", "", "comment")
 	var findings stringList
 	fs.Var(&findings, "finding", "KEY=STATUS[:NOTE] disposition of a findings-register entry (정상확인, 조치완료, 조치중); repeatable")
+	keyFile := fs.String("key", "", "Ed25519 private key (PEM, from 'review keygen') to sign the sign-off with")
 	pos, err := interleaved(fs, args)
 	if err != nil {
 		return err
@@ -222,11 +227,19 @@ func runReviewAck(args []string, stdout, stderr io.Writer) error {
 		st, note, _ := strings.Cut(rest, ":")
 		in.Findings = append(in.Findings, evidence.Disposition{Key: k, Status: st, Note: note})
 	}
+	if *keyFile != "" {
+		if in.Key, err = evidence.LoadPrivateKey(*keyFile); err != nil {
+			return err
+		}
+	}
 	s, err := evidence.Ack(pos[0], in, time.Now())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "recorded sign-off %d: %s %s at %s (entry sha256 %s)\n", s.Seq, s.Role, s.Name, s.Time.Format(time.RFC3339), s.EntrySHA256)
+	if in.Key != nil {
+		fmt.Fprintf(stdout, "signed with Ed25519 key %s\n", evidence.Fingerprint(in.Key.Public().(ed25519.PublicKey)))
+	}
 	return nil
 }
 
@@ -234,6 +247,8 @@ func runReviewVerify(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("review verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	prev := fs.String("prev", "", "previous period's report directory (default: found beside REPORTDIR)")
+	var pubkeys stringList
+	fs.Var(&pubkeys, "pubkey", "Ed25519 public key (PEM) allowed to sign; every sign-off must then be signed by one of the given keys (repeatable)")
 	pos, err := interleaved(fs, args)
 	if err != nil {
 		return err
@@ -241,10 +256,18 @@ func runReviewVerify(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageError{"review verify: want exactly one REPORTDIR"}
 	}
+	var keys []ed25519.PublicKey
+	for _, f := range pubkeys {
+		k, err := evidence.LoadPublicKey(f)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+	}
 	if st, err := os.Stat(pos[0]); err != nil || !st.IsDir() {
 		return fmt.Errorf("review verify: %s is not a directory", pos[0])
 	}
-	res := evidence.Verify(pos[0], evidence.VerifyOptions{PrevDir: *prev})
+	res := evidence.Verify(pos[0], evidence.VerifyOptions{PrevDir: *prev, PublicKeys: keys})
 	for _, c := range res.Checks {
 		mark := "OK  "
 		if !c.OK {
@@ -256,6 +279,31 @@ func runReviewVerify(args []string, stdout, stderr io.Writer) error {
 		return exitError{code: 1, msg: "review verify: FAILED: " + strings.Join(res.Failures(), "; ")}
 	}
 	fmt.Fprintln(stdout, "verified")
+	return nil
+}
+
+func runReviewKeygen(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("review keygen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "directory for "+evidence.PrivateKeyFile+" (mode 0600) and "+evidence.PublicKeyFile+" (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("review keygen: unexpected argument %q", fs.Arg(0))}
+	}
+	if *out == "" {
+		return usageError{"review keygen: --out DIR is required"}
+	}
+	priv, pub, err := evidence.GenerateKey(*out)
+	if err != nil {
+		return err
+	}
+	k, err := evidence.LoadPublicKey(pub)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (private, keep it with the signer) and %s (public, give it to the auditor)\nkey %s\n", priv, pub, evidence.Fingerprint(k))
 	return nil
 }
 

@@ -109,3 +109,49 @@ func asUsage(err error, ue *usageError) bool {
 	}
 	return ok
 }
+
+func TestReview_KeygenSignedAckVerify(t *testing.T) {
+	if _, err := os.Stat(fixtureRoot); err != nil {
+		t.Skipf("fixture tree missing: %v", err)
+	}
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "2026-11")
+	if _, stderr, err := runCmd(t, "review", "--period", "2026-11", "--root", fixtureRoot, "--out", dir, "--no-pdf"); err != nil {
+		t.Fatalf("review: %v\n%s", err, stderr)
+	}
+	keys, other := filepath.Join(tmp, "keys"), filepath.Join(tmp, "other")
+	for _, d := range []string{keys, other} {
+		if out, _, err := runCmd(t, "review", "keygen", "--out", d); err != nil || !strings.Contains(out, "key ed25519:") {
+			t.Fatalf("keygen: %v %s", err, out)
+		}
+	}
+	if _, _, err := runCmd(t, "review", "keygen", "--out", keys); err == nil {
+		t.Errorf("keygen replaced an existing key")
+	}
+	priv, pub := filepath.Join(keys, "signoff.key"), filepath.Join(keys, "signoff.pub")
+	if st, err := os.Stat(priv); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("private key: %v %v", st, err)
+	}
+	out, _, err := runCmd(t, "review", "ack", dir, "--role", "승인", "--name", "Park", "--key", priv)
+	if err != nil || !strings.Contains(out, "signed with Ed25519 key ed25519:") {
+		t.Fatalf("signed ack: %v %s", err, out)
+	}
+	if out, _, err := runCmd(t, "review", "verify", dir, "--pubkey", pub); err != nil || !strings.Contains(out, "OK   signoffs.json[1] signature: 승인 Park: valid Ed25519 signature by the --pubkey key") {
+		t.Fatalf("verify --pubkey: %v\n%s", err, out)
+	}
+	out, _, err = runCmd(t, "review", "verify", dir, "--pubkey", filepath.Join(other, "signoff.pub"))
+	if err == nil || !strings.Contains(out, "FAIL signoffs.json[1] signature: 승인 Park: signed with key") {
+		t.Fatalf("verify with the wrong key: %v\n%s", err, out)
+	}
+	// An unsigned sign-off fails once keys are required.
+	if _, _, err := runCmd(t, "review", "ack", dir, "--role", "검토", "--name", "Kim"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCmd(t, "review", "verify", dir, "--pubkey", pub)
+	if err == nil || !strings.Contains(out, "FAIL signoffs.json[2] signature: 검토 Kim: not signed") {
+		t.Fatalf("verify of an unsigned entry with --pubkey: %v\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, "review", "verify", dir); err != nil {
+		t.Errorf("verify without --pubkey: %v", err)
+	}
+}

@@ -1,6 +1,10 @@
 // Package evidence makes a review's artefacts checkable by an auditor: the
 // manifest with the SHA-256 of every artefact and input, the chain from each
-// report to the previous period's, and the append-only sign-off record.
+// report to the previous period's, and the append-only sign-off record,
+// whose entries may be signed with the signer's Ed25519 key (GenerateKey,
+// AckInput.Key, VerifyOptions.PublicKeys). A hash chain shows that nothing
+// was edited since; only a signature shows who signed, because anyone who
+// can write the file can recompute a chain.
 // The tool records what people decide; it never decides for them.
 package evidence
 

@@ -1,6 +1,8 @@
 package evidence
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/logwarden/logwarden/internal/fsutil"
+	"github.com/logwarden/logwarden/internal/review/jcs"
 )
 
 // Roles of the approval line (결재): 담당 → 검토 → 승인.
@@ -33,9 +36,14 @@ type Disposition struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// Signoff is one recorded sign-off. EntrySHA256 covers every other field,
-// and PrevEntrySHA256 the previous entry, so an edited, removed or reordered
-// entry breaks the chain.
+// Signoff is one recorded sign-off. EntrySHA256 covers every other field
+// but Signature, and PrevEntrySHA256 the previous entry, so an edited,
+// removed or reordered entry breaks the chain. The chain alone can be
+// recomputed by anyone who edits the file; a signed entry (PublicKey and
+// Signature, Ed25519) can only be made by the holder of the private key.
+// The signature covers SignedMessage: SigningContext followed by the RFC 8785
+// canonical JSON of the entry without its signature member (entry_sha256
+// included).
 type Signoff struct {
 	Seq             int           `json:"seq"`
 	Role            string        `json:"role"`
@@ -48,7 +56,25 @@ type Signoff struct {
 	ReportSHA256    string        `json:"report_sha256"`
 	ManifestSHA256  string        `json:"manifest_sha256"`
 	PrevEntrySHA256 string        `json:"prev_entry_sha256"`
-	EntrySHA256     string        `json:"entry_sha256"`
+	// PublicKey is the signer's raw 32-byte Ed25519 public key, base64.
+	PublicKey   string `json:"public_key,omitempty"`
+	EntrySHA256 string `json:"entry_sha256"`
+	// Signature is the Ed25519 signature of SignedMessage, base64.
+	Signature string `json:"signature,omitempty"`
+}
+
+// SigningContext starts every signed message, so that a sign-off signature
+// cannot be taken for a signature of anything else made with the same key.
+const SigningContext = "logwarden.review.signoff/v1\n"
+
+// SignedMessage returns the bytes a sign-off's signature covers.
+func (s Signoff) SignedMessage() ([]byte, error) {
+	s.Signature = ""
+	b, err := jcs.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode sign-off: %w", err)
+	}
+	return append([]byte(SigningContext), b...), nil
 }
 
 // maxNameLen bounds free-text fields of a sign-off.
@@ -56,6 +82,7 @@ const maxNameLen = 200
 
 func (s Signoff) hash() string {
 	s.EntrySHA256 = ""
+	s.Signature = ""
 	b, _ := json.Marshal(s) // plain fields: cannot fail
 	return HashBytes(b)
 }
@@ -80,6 +107,8 @@ func ReadSignoffs(dir string) ([]Signoff, error) {
 type AckInput struct {
 	Role, Name, EmployeeID, Decision, Comment string
 	Findings                                  []Disposition
+	// Key, when set, signs the entry (review ack --key).
+	Key ed25519.PrivateKey
 }
 
 // Ack appends a sign-off for the report in dir, after checking that the
@@ -129,7 +158,17 @@ func Ack(dir string, in AckInput, now time.Time) (Signoff, error) {
 	if len(list) > 0 {
 		s.PrevEntrySHA256 = list[len(list)-1].EntrySHA256
 	}
+	if in.Key != nil {
+		s.PublicKey = base64.StdEncoding.EncodeToString(in.Key.Public().(ed25519.PublicKey))
+	}
 	s.EntrySHA256 = s.hash()
+	if in.Key != nil {
+		msg, err := s.SignedMessage()
+		if err != nil {
+			return Signoff{}, err
+		}
+		s.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(in.Key, msg))
+	}
 	list = append(list, s)
 	b, err := encode(list)
 	if err != nil {

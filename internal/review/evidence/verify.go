@@ -2,10 +2,12 @@ package evidence
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/logwarden/logwarden/internal/review/jcs"
 	"github.com/logwarden/logwarden/internal/review/report"
@@ -49,6 +51,11 @@ type VerifyOptions struct {
 	// PrevDir is the previous period's report directory; when empty, Verify
 	// looks for a sibling directory whose report.json has the previous period.
 	PrevDir string
+	// PublicKeys, when given (review verify --pubkey), are the keys allowed
+	// to sign: every sign-off must then carry a valid signature by one of
+	// them. Without them, signed entries are checked against the key they
+	// record and unsigned entries pass as hash-chained only.
+	PublicKeys []ed25519.PublicKey
 }
 
 func (r *Result) add(name string, ok bool, format string, a ...any) {
@@ -116,7 +123,7 @@ func Verify(dir string, opt VerifyOptions) Result {
 		res.add(ManifestJSON, false, "prev_report_sha256 %s differs from report.json's %s", m.PrevReportSHA256, rep.Previous.ReportSHA256)
 	}
 	verifyChain(&res, dir, rep, opt)
-	verifySignoffs(&res, dir, HashBytes(b), manifestSHA)
+	verifySignoffs(&res, dir, HashBytes(b), manifestSHA, opt.PublicKeys)
 	return res
 }
 
@@ -207,7 +214,7 @@ func FindPeriodDir(parent, period, self string) string {
 	return ""
 }
 
-func verifySignoffs(res *Result, dir, reportSHA, manifestSHA string) {
+func verifySignoffs(res *Result, dir, reportSHA, manifestSHA string, keys []ed25519.PublicKey) {
 	list, err := ReadSignoffs(dir)
 	if err != nil {
 		res.add(SignoffsJSON, false, "%v", err)
@@ -234,6 +241,61 @@ func verifySignoffs(res *Result, dir, reportSHA, manifestSHA string) {
 		default:
 			res.add(name, true, "%s %s at %s", s.Role, s.Name, s.Time.Format("2006-01-02T15:04:05Z"))
 		}
+		verifySignature(res, name, s, keys)
 		prev = s.EntrySHA256
 	}
+}
+
+// verifySignature adds the signature line of one sign-off, when there is a
+// signature or when keys demand one.
+func verifySignature(res *Result, name string, s Signoff, keys []ed25519.PublicKey) {
+	name += " signature"
+	who := fmt.Sprintf("%s %s", s.Role, s.Name)
+	if s.Signature == "" {
+		if s.PublicKey != "" {
+			res.add(name, false, "%s: records public_key %s but no signature: signature removed", who, s.PublicKey)
+			return
+		}
+		if len(keys) > 0 {
+			res.add(name, false, "%s: %v, but --pubkey requires every sign-off to be signed", who, errUnsigned)
+		}
+		return
+	}
+	raw, err := decodeB64(s.PublicKey, ed25519.PublicKeySize, "public_key")
+	if err != nil {
+		res.add(name, false, "%s: %v", who, err)
+		return
+	}
+	pub := ed25519.PublicKey(raw)
+	sig, err := decodeB64(s.Signature, ed25519.SignatureSize, "signature")
+	if err != nil {
+		res.add(name, false, "%s: %v", who, err)
+		return
+	}
+	known := len(keys) == 0
+	for _, k := range keys {
+		known = known || pub.Equal(k)
+	}
+	if !known {
+		fps := make([]string, len(keys))
+		for i, k := range keys {
+			fps[i] = Fingerprint(k)
+		}
+		res.add(name, false, "%s: signed with key %s, which is not the --pubkey key (%s)", who, Fingerprint(pub), strings.Join(fps, ", "))
+		return
+	}
+	msg, err := s.SignedMessage()
+	if err != nil {
+		res.add(name, false, "%s: %v", who, err)
+		return
+	}
+	if !ed25519.Verify(pub, msg, sig) {
+		res.add(name, false, "%s: Ed25519 signature does not match the entry (key %s): entry or signature altered", who, Fingerprint(pub))
+		return
+	}
+	if len(keys) == 0 {
+		res.add(name, true, "%s: valid Ed25519 signature by the key recorded in the entry, %s (pass --pubkey to check whose key it is)", who, Fingerprint(pub))
+		return
+	}
+	res.add(name, true, "%s: valid Ed25519 signature by the --pubkey key %s", who, Fingerprint(pub))
 }
