@@ -610,9 +610,16 @@ const rotationSeparators = ".-_"
 // seconds (dateext), which grows with time.
 const maxRotateDigits = 4
 
-// rotatedSiblings lists the rotated generations next to path. Compressed
-// ones are left out: their records cannot be read in place.
+// rotatedSiblings lists the rotated generations next to path of binary
+// login records. Compressed ones are left out: their records cannot be read
+// in place.
 func rotatedSiblings(path string) []generation {
+	return rotatedCopies(path, func(p string) bool { return binlog.DetectFormat(p, nil) != binlog.FormatUnknown })
+}
+
+// rotatedCopies lists the rotated generations next to path that readable accepts;
+// compressed names are always left out.
+func rotatedCopies(path string, readable func(string) bool) []generation {
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -625,7 +632,7 @@ func rotatedSiblings(path string) []generation {
 			continue
 		}
 		p := filepath.Join(dir, name)
-		if (tail.Exclude{}).Excluded(p) || binlog.DetectFormat(p, nil) == binlog.FormatUnknown {
+		if (tail.Exclude{}).Excluded(p) || !readable(p) {
 			continue // compressed
 		}
 		fi, err := de.Info()

@@ -294,7 +294,9 @@ func (t *tailer) run() {
 				t.stop()
 				return
 			}
+			prev := t.id
 			t.retire()
+			t.readMissed(prev)
 			if !t.open() {
 				return
 			}
@@ -500,6 +502,75 @@ func (t *tailer) recoverRotated() {
 		t.retireFile(f, t.h, id, rd.Offset())
 		t.h = cur
 	}
+}
+
+// readMissed reads, oldest first and whole, the generations created at the
+// path after prev (the file just drained) and rotated away before the next
+// check: with two rotations between two checks the middle one was never at
+// the path when the agent looked. They are the rotated copies next to the
+// path newer by name than prev's copy (app.log.1 when prev is app.log.2;
+// app.log-20261126 when prev is app.log-20261125) that no tailer reads and
+// no checkpoint knows. Nothing is done when prev was not renamed next to
+// the path (deleted, or moved elsewhere): then there is no order to go by.
+func (t *tailer) readMissed(prev tail.ID) {
+	gens := rotatedCopies(t.path, func(string) bool { return true })
+	var anchor *generation
+	for i := range gens {
+		if gens[i].id == prev {
+			anchor = &gens[i]
+		}
+	}
+	if anchor == nil {
+		return
+	}
+	var missed []generation
+	for _, g := range gens {
+		if g.id == prev || !g.newer(*anchor) {
+			continue
+		}
+		if _, known := t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: g.id.Dev, Inode: g.id.Ino}); known {
+			continue
+		}
+		missed = append(missed, g)
+	}
+	sortGenerations(missed)
+	for _, g := range missed {
+		if t.a.stopping.Load() {
+			return
+		}
+		t.readWhole(g)
+	}
+}
+
+// readWhole reads a missed generation from its start and retires it.
+func (t *tailer) readWhole(g generation) {
+	f, err := t.a.openFile(g.path)
+	if err != nil {
+		return
+	}
+	fi, err := f.Stat()
+	if err != nil || tail.FileID(fi) != g.id || !t.a.claim(t.src.idx, g.id) {
+		f.Close() // replaced since the listing, or another tailer reads it
+		return
+	}
+	fp, err := tail.ReadFingerprint(f)
+	if err != nil {
+		f.Close()
+		t.a.busy(t.src.idx, g.id, -1)
+		return
+	}
+	t.a.log.Info("reading a file rotated away between two checks", keyPath, g.path)
+	cur := t.h
+	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: g.path, Dev: g.id.Dev, Inode: g.id.Ino, FingerprintLen: fp.Len, Fingerprint: fp.Hash})
+	rd := tail.NewReader(f, 0, t.newline, t.a.opts.MaxEventBytes)
+	t.now = time.Now()
+	_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
+	if !t.a.stopping.Load() {
+		_ = rd.FlushPartial(t.lineFn)
+		_ = t.proc.Flush(time.Now(), t.emitFn)
+	}
+	t.retireFile(f, t.h, g.id, rd.Offset())
+	t.h = cur
 }
 
 // recoverTruncated reads the rest of this file's previous content from the
