@@ -8,9 +8,10 @@
 // kept open until its events are acknowledged) before the new file at the
 // path is read; a copytruncate is detected by size or by the fingerprint of
 // the first bytes, and the rest of the old content is read from the copy
-// found next to the file. Files rotated or truncated while the agent was
-// stopped are found again by device, inode and fingerprint in the same
-// directory.
+// found next to the file. A file rotated twice between two checks has its
+// middle generation read from the rotated copy (by name order). Files
+// rotated or truncated while the agent was stopped are found again by
+// device, inode and fingerprint in the same directory.
 //
 // Binary login files: a file whose base name starts with wtmp, btmp, utmp
 // or lastlog and whose content confirms it (binlog.DetectFormat) is shipped
@@ -22,8 +23,9 @@
 // on no disk and are lost unless the agent read them before the truncate;
 // a truncated file whose new first kilobyte equals the old one and which grew
 // past the old offset between two checks cannot be told from an append; a
-// file rotated while the agent was stopped is recovered only if it stays,
-// uncompressed, in the same directory.
+// file rotated while the agent was stopped, or rotated twice between two
+// checks, is recovered only if it stays, uncompressed, in the same
+// directory under a rotated name (app.log.1, app.log-20261126).
 package agent
 
 import (
