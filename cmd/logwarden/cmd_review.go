@@ -53,6 +53,8 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return runReviewVerify(args[1:], stdout, stderr)
 		case "keygen":
 			return runReviewKeygen(args[1:], stdout, stderr)
+		case "daily":
+			return runReviewDaily(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("review", flag.ContinueOnError)
@@ -63,6 +65,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
        logwarden review ack REPORTDIR --role 담당|검토|승인 --name NAME [--key FILE] [--comment TEXT] [--finding KEY=정상확인|조치완료|조치중 ...]
        logwarden review verify REPORTDIR [--prev DIR] [--pubkey FILE ...]
        logwarden review keygen --out DIR
+       logwarden review daily [--date YYYY-MM-DD] [--source files|server|cloudwatch] [--format md|json] [--out DIR] [--baseline REPORTDIR]
 
 Writes the U-43 periodic log review report (report.json, report.md, report.html,
 report.pdf, manifest.json) for one month. Flags:`)

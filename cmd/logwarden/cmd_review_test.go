@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixtureRoot is the RHEL host tree the review package's tests use.
@@ -153,5 +155,56 @@ func TestReview_KeygenSignedAckVerify(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, "review", "verify", dir); err != nil {
 		t.Errorf("verify without --pubkey: %v", err)
+	}
+}
+
+func TestReview_Daily(t *testing.T) {
+	if _, err := os.Stat(fixtureRoot); err != nil {
+		t.Skipf("fixture tree missing: %v", err)
+	}
+	// Without --date the digest covers yesterday in the review's zone:
+	// 2026-11-05 00:30 KST is still the 4th in UTC, yesterday is the 4th.
+	defer func(f func() time.Time) { reviewNow = f }(reviewNow)
+	reviewNow = func() time.Time { return time.Date(2026, 11, 4, 15, 30, 0, 0, time.UTC) }
+	out, stderr, err := runCmd(t, "review", "daily", "--root", fixtureRoot, "--format", "json")
+	if err != nil {
+		t.Fatalf("daily: %v\n%s", err, stderr)
+	}
+	var d struct {
+		Date   string `json:"date"`
+		Totals struct {
+			SuOK       int `json:"su_ok"`
+			SudoDenied int `json:"sudo_denied"`
+		} `json:"totals"`
+		Checks []struct{ ID string } `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("daily --format json: %v\n%s", err, out)
+	}
+	if d.Date != "2026-11-04" || d.Totals.SuOK != 1 || d.Totals.SudoDenied != 3 || len(d.Checks) == 0 {
+		t.Errorf("digest = %+v", d)
+	}
+	dir := t.TempDir()
+	out, _, err = runCmd(t, "review", "daily", "--root", fixtureRoot, "--date", "2026-11-05", "--lang", "en", "--out", dir)
+	if err != nil || !strings.HasPrefix(out, "# Daily Log Digest — 2026-11-05") || !strings.Contains(out, "account.usermod") {
+		t.Fatalf("daily md: %v\n%s", err, out)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "daily-2026-11-05.md"))
+	if err != nil || string(md) != out {
+		t.Errorf("daily-2026-11-05.md differs from stdout (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "daily-2026-11-05.json")); err != nil {
+		t.Errorf("daily-2026-11-05.json: %v", err)
+	}
+	for _, args := range [][]string{
+		{"review", "daily", "--date", "2026-11-31"},
+		{"review", "daily", "--format", "pdf"},
+		{"review", "daily", "--source", "ftp"},
+		{"review", "daily", "extra"},
+	} {
+		var ue usageError
+		if _, _, err := runCmd(t, args...); err == nil || !asUsage(err, &ue) {
+			t.Errorf("%v: err = %v, want a usage error", args, err)
+		}
 	}
 }

@@ -230,29 +230,7 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 		return nil, fmt.Errorf("read inputs: %w", err)
 	}
 	logf(opt.Progress, "review: %d records from %d inputs", n, len(inputs))
-	for _, in := range inputs {
-		if in.Note != "" {
-			continue // skipped by the reader (not a log); listed in the manifest
-		}
-		eng.AddSource(in.Source)
-		eng.SetClass(in.Source, in.Class)
-		if m := in.MissingRotations; len(m) > 0 {
-			eng.AddIssue(check.Issue{Source: in.Source, Severity: check.SevFinding, Summary: check.Text{
-				Ko: fmt.Sprintf("%s: 순환(rotation) 파일 누락: %s", in.Source, strings.Join(m, ", ")),
-				En: fmt.Sprintf("%s: rotated files missing from the chain: %s", in.Source, strings.Join(m, ", ")),
-			}})
-		}
-		if t := in.Tamper; t != nil {
-			sev := check.SevNotice
-			if t.Empty > 0 || t.TrailingBytes > 0 {
-				sev = check.SevFinding
-			}
-			eng.AddIssue(check.Issue{Source: in.Source, Severity: sev, Summary: check.Text{
-				Ko: fmt.Sprintf("%s: 0으로 지워진 레코드 %d개, 불완전한 끝 %d바이트, 시각 역행 %d회, 비정상 레코드 %d개", in.Source, t.Empty, t.TrailingBytes, t.Backwards, t.Insane),
-				En: fmt.Sprintf("%s: %d zeroed records, %d trailing bytes, %d time reversals, %d insane records", in.Source, t.Empty, t.TrailingBytes, t.Backwards, t.Insane),
-			}})
-		}
-	}
+	addInputs(eng, inputs)
 	slices.SortFunc(inputs, func(a, b report.Input) int { return cmp.Compare(a.Source, b.Source) })
 	var configs []check.ConfigFile
 	if opt.Root != "" {
@@ -299,6 +277,35 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 		return nil, err
 	}
 	return write(ctx, opt, rep, cov)
+}
+
+// addInputs tells the engine about every input read (so that a silent log
+// counts) and turns the readers' tamper tells and missing rotations into
+// R10 issues.
+func addInputs(eng *check.Engine, inputs []report.Input) {
+	for _, in := range inputs {
+		if in.Note != "" {
+			continue // skipped by the reader (not a log); listed in the manifest
+		}
+		eng.AddSource(in.Source)
+		eng.SetClass(in.Source, in.Class)
+		if m := in.MissingRotations; len(m) > 0 {
+			eng.AddIssue(check.Issue{Source: in.Source, Severity: check.SevFinding, Summary: check.Text{
+				Ko: fmt.Sprintf("%s: 순환(rotation) 파일 누락: %s", in.Source, strings.Join(m, ", ")),
+				En: fmt.Sprintf("%s: rotated files missing from the chain: %s", in.Source, strings.Join(m, ", ")),
+			}})
+		}
+		if t := in.Tamper; t != nil {
+			sev := check.SevNotice
+			if t.Empty > 0 || t.TrailingBytes > 0 {
+				sev = check.SevFinding
+			}
+			eng.AddIssue(check.Issue{Source: in.Source, Severity: sev, Summary: check.Text{
+				Ko: fmt.Sprintf("%s: 0으로 지워진 레코드 %d개, 불완전한 끝 %d바이트, 시각 역행 %d회, 비정상 레코드 %d개", in.Source, t.Empty, t.TrailingBytes, t.Backwards, t.Insane),
+				En: fmt.Sprintf("%s: %d zeroed records, %d trailing bytes, %d time reversals, %d insane records", in.Source, t.Empty, t.TrailingBytes, t.Backwards, t.Insane),
+			}})
+		}
+	}
 }
 
 func logf(w io.Writer, format string, a ...any) {
