@@ -407,6 +407,9 @@ func (s *Server) queryEvents(ctx context.Context, iq *insightsQuery, errp *error
 				return
 			}
 			logName := s.acct + ":" + g
+			// One page slice for the whole query: the events' strings are
+			// new with each page, so what the query keeps stays valid.
+			var page []store.StoredEvent
 			for _, si := range streams {
 				if !si.HasEvents || si.LastEventTime < iq.start || si.FirstEventTime >= iq.end {
 					continue
@@ -416,7 +419,7 @@ func (s *Server) queryEvents(ctx context.Context, iq *insightsQuery, errp *error
 					if ctx.Err() != nil {
 						return
 					}
-					evs, err := s.st.Get(g, si.Name, q)
+					evs, err := s.st.GetInto(page, g, si.Name, q)
 					if errors.Is(err, store.ErrGroupNotFound) || errors.Is(err, store.ErrStreamNotFound) {
 						break
 					}
@@ -427,6 +430,7 @@ func (s *Server) queryEvents(ctx context.Context, iq *insightsQuery, errp *error
 					if len(evs) == 0 {
 						break
 					}
+					page = evs
 					n := 0
 					for i := range evs {
 						e := &evs[i]

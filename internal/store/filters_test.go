@@ -89,3 +89,26 @@ func TestSavedFilterLimitAndReplace(t *testing.T) {
 		t.Fatalf("replaced filter: %+v", fs)
 	}
 }
+
+func TestGetIntoReusesTheSlice(t *testing.T) {
+	now := t0
+	s := openTest(t, t.TempDir(), &now)
+	defer s.Close()
+	mustNil(t, s.CreateGroup(GroupSpec{Name: "/a"}))
+	mustNil(t, s.CreateStream("/a", "s"))
+	_, err := s.Put("/a", "s", events(now.UnixMilli(), 5, "m"))
+	mustNil(t, err)
+	page, err := s.GetInto(nil, "/a", "s", GetQuery{Limit: 3})
+	mustNil(t, err)
+	if len(page) != 3 || cap(page) != 3 || page[2].Message != "m 2" {
+		t.Fatalf("first page: %+v (cap %d)", page, cap(page))
+	}
+	first := &page[0]
+	kept := page[0].Message
+	last := page[len(page)-1]
+	page, err = s.GetInto(page, "/a", "s", GetQuery{Limit: 3, After: &Position{Timestamp: last.Timestamp, Seq: last.Seq}})
+	mustNil(t, err)
+	if len(page) != 2 || &page[0] != first || page[0].Message != "m 3" || page[1].Message != "m 4" || kept != "m 0" {
+		t.Fatalf("second page: %+v (reused %v), kept %q", page, &page[0] == first, kept)
+	}
+}

@@ -70,6 +70,14 @@ func (s *Store) cutoff(g *group) int64 {
 
 // Get returns events of one stream in ascending order.
 func (s *Store) Get(groupName, streamName string, q GetQuery) ([]StoredEvent, error) {
+	return s.GetInto(nil, groupName, streamName, q)
+}
+
+// GetInto is Get reusing the storage of buf, so that a reader paging through
+// a stream can keep one slice (Logs Insights does); buf's contents are
+// overwritten. The messages are new strings each time. When buf is too small
+// the result is allocated once, sized for the page.
+func (s *Store) GetInto(buf []StoredEvent, groupName, streamName string, q GetQuery) ([]StoredEvent, error) {
 	g, st, err := s.lookup(groupName, streamName)
 	if err != nil {
 		return nil, err
@@ -107,7 +115,10 @@ func (s *Store) Get(groupName, streamName string, q GetQuery) ([]StoredEvent, er
 	held := st.rec.NextSeq - 1
 	st.mu.Unlock()
 	capHint := min(uint64(limit), held, uint64(maxBytes/EventOverhead)+1, maxGetPrealloc)
-	out := make([]StoredEvent, 0, capHint)
+	out := buf[:0]
+	if uint64(cap(out)) < capHint {
+		out = make([]StoredEvent, 0, capHint)
+	}
 	size := 0
 	take := func() bool {
 		_, _, ts, seq, ok := decodeEventKey(it.Key())
