@@ -83,3 +83,50 @@ func readReport(t *testing.T, dir string) *report.Report {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestReview_DailyServerSource digests one day of the fixture secure read
+// back from the embedded server (real SDK client) and compares it with the
+// digest of the file.
+func TestReview_DailyServerSource(t *testing.T) {
+	secure := filepath.Join(fixtureRoot, "var", "log", "secure")
+	if _, err := os.Stat(secure); err != nil {
+		t.Skipf("fixture missing: %v", err)
+	}
+	kst, _ := time.LoadLocation("Asia/Seoul")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, kst)
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "var", "log"), 0o755)
+	data, _ := os.ReadFile(secure)
+	os.WriteFile(filepath.Join(root, "var", "log", "secure"), data, 0o644)
+	var recs []parse.Record
+	if _, err := source.Files(context.Background(), source.FileOptions{Root: root, Start: start, End: start.AddDate(0, 1, 0), Zone: kst},
+		func(r *parse.Record) error { recs = append(recs, *r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	srv := cwltest.Start(t, "us-east-1", start)
+	srv.Ship(t, "/var/log/secure", "web01", recs)
+
+	digest := func(args ...string) report.Digest {
+		t.Helper()
+		out, stderr, err := runCmd(t, append([]string{"review", "daily", "--date", "2026-11-04", "--format", "json"}, args...)...)
+		if err != nil {
+			t.Fatalf("daily %v: %v\n%s", args, err, stderr)
+		}
+		var d report.Digest
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	f := digest("--root", root)
+	s := digest("--source", "server", "--endpoint", srv.URL, "--log-group", "/var/log/secure")
+	if f.Totals != s.Totals {
+		t.Errorf("totals: file %+v, server %+v", f.Totals, s.Totals)
+	}
+	if f.Totals.SuOK != 1 || f.Totals.SudoDenied != 3 {
+		t.Errorf("file digest totals %+v, want the su and sudo lines of Nov 4", f.Totals)
+	}
+	if s.Mode != "server" || len(s.Privilege) != len(f.Privilege) {
+		t.Errorf("server digest: mode %s, privilege %+v (file %+v)", s.Mode, s.Privilege, f.Privilege)
+	}
+}

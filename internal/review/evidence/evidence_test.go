@@ -9,7 +9,7 @@ import (
 )
 
 // newDir writes a minimal report directory: report.json and a manifest.
-func newDir(t *testing.T) string {
+func newDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	rep := `{"period":{"label":"2026-11"},"schema":"logwarden.review.report/v1"}` // RFC 8785 form

@@ -196,3 +196,40 @@ func TestSignoff_OldEntriesHashUnchanged(t *testing.T) {
 		t.Errorf("unsigned entry hash changed: %s, want sha256(%s)", got, want)
 	}
 }
+
+// FuzzVerifySignoffs feeds arbitrary signoffs.json contents to Verify: it
+// must never panic, never accept a file it did not write unless the file is
+// a valid chain, and report every entry it could decode.
+func FuzzVerifySignoffs(f *testing.F) {
+	dir := newDir(f)
+	_, priv, _ := ed25519.GenerateKey(nil)
+	if _, err := Ack(dir, AckInput{Role: "검토", Name: "김", Key: priv}, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, SignoffsJSON))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`[{"seq":1,"signature":"AAAA","public_key":"AAAA"}]`))
+	f.Add([]byte(`{"seq":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, SignoffsJSON), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := Verify(dir, VerifyOptions{PublicKeys: []ed25519.PublicKey{priv.Public().(ed25519.PublicKey)}})
+		var list []Signoff
+		if json.Unmarshal(b, &list) != nil {
+			if res.OK() {
+				t.Fatalf("undecodable signoffs.json verified: %q", b)
+			}
+			return
+		}
+		for i, s := range list {
+			if res.OK() && (s.Seq != i+1 || s.Signature == "") {
+				t.Fatalf("entry %d (seq %d, signature %q) verified", i+1, s.Seq, s.Signature)
+			}
+		}
+	})
+}
