@@ -1,7 +1,10 @@
 // Package review runs one U-43 periodic log review: it reads the inputs,
 // runs the checks, carries the findings register over from the previous
-// period, and writes report.json (canonical), report.md, report.html,
-// report.pdf and manifest.json into the output directory.
+// period, and writes report.json (RFC 8785 canonical JSON, see package jcs),
+// report.md, report.html, report.pdf and manifest.json into the output
+// directory. Daily runs the same engine over one day for the operator's
+// digest (`review daily`), which is not an audit artefact and writes nothing
+// by itself.
 package review
 
 import (

@@ -3,6 +3,7 @@ package jcs
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -180,4 +181,20 @@ func normalise(v any) any {
 		}
 	}
 	return v
+}
+
+// BenchmarkTransformReport canonicalises a monthly report.json of the
+// fixture tree (about 120 KB), the size a review writes.
+func BenchmarkTransformReport(b *testing.B) {
+	in, err := os.ReadFile("../testdata/legacy-v1/2026-11/report.json")
+	if err != nil {
+		b.Skipf("fixture missing: %v", err)
+	}
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Transform(in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
