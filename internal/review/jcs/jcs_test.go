@@ -157,6 +157,12 @@ func FuzzTransform(f *testing.F) {
 		if !reflect.DeepEqual(normalise(want), normalise(back)) {
 			t.Fatalf("value changed: %q -> %q", in, got)
 		}
+		var v any
+		if json.Unmarshal(in, &v) == nil {
+			if m, err := Marshal(json.RawMessage(in)); err != nil || string(m) != string(got) {
+				t.Fatalf("Marshal %q = %q (%v), Transform gives %q", in, m, err, got)
+			}
+		}
 		again, err := Transform(got)
 		if err != nil || string(again) != string(got) {
 			t.Fatalf("not a fixed point: %q -> %q (%v)", got, again, err)
@@ -181,6 +187,20 @@ func normalise(v any) any {
 		}
 	}
 	return v
+}
+
+func BenchmarkMarshalReport(b *testing.B) {
+	in, err := os.ReadFile("../testdata/legacy-v1/2026-11/report.json")
+	if err != nil {
+		b.Skipf("fixture missing: %v", err)
+	}
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Marshal(json.RawMessage(in)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkTransformReport canonicalises a monthly report.json of the
