@@ -163,6 +163,41 @@ func CompileFilter(pattern string) (*Filter, error) {
 	return f, nil
 }
 
+// Regexes returns how many %regex% values the pattern holds (CloudWatch
+// Logs allows 2 per pattern, which CompileFilter enforces, and 5 per log
+// group across its metric and subscription filters, which is the caller's to
+// check).
+func (f *Filter) Regexes() int {
+	switch f.kind {
+	case kindRegex:
+		return 1
+	case kindJSON:
+		return countRegexes(f.json)
+	case kindSpace:
+		n := 0
+		for _, sl := range f.space.slots {
+			if sl.cond != nil {
+				n += countRegexes(sl.cond)
+			}
+		}
+		return n
+	}
+	return 0
+}
+
+func countRegexes(e *expr) int {
+	if e == nil {
+		return 0
+	}
+	if e.op == 'c' {
+		if e.c.vk == valRegex {
+			return 1
+		}
+		return 0
+	}
+	return countRegexes(e.l) + countRegexes(e.r)
+}
+
 // String returns the pattern the filter was compiled from.
 func (f *Filter) String() string { return f.pattern }
 

@@ -472,3 +472,27 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestFilter_Regexes(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		want    int
+	}{
+		{"", 0},
+		{"ERROR -debug", 0},
+		{"%ERROR|WARN%", 1},
+		{`{ $.msg = %fail% || $.level = "ERROR" }`, 1},
+		{`{ ($.a = %x%) && ($.b = %y%) }`, 2},
+		{`[ip, ..., request = %GET%, status = 5*]`, 1},
+		{`[a = %x%, b = %y%]`, 2},
+		{`{ $.a = "%not a regex%" }`, 0},
+	} {
+		f, err := CompileFilter(tc.pattern)
+		if err != nil {
+			t.Fatalf("CompileFilter(%q): %v", tc.pattern, err)
+		}
+		if got := f.Regexes(); got != tc.want {
+			t.Errorf("Regexes(%q) = %d, want %d", tc.pattern, got, tc.want)
+		}
+	}
+}

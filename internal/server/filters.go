@@ -38,6 +38,9 @@ const (
 	maxMetricValueLen = 100
 	// maxFieldSelectionLen bounds fieldSelectionCriteria.
 	maxFieldSelectionLen = 2000
+	// maxRegexFilters is the most metric and subscription filters of one log
+	// group, together, whose patterns hold a %regex%.
+	maxRegexFilters = 5
 	// maxPatternCache bounds the compiled patterns kept for PutLogEvents.
 	maxPatternCache  = 10_000
 	msgLimitExceeded = "Resource limit exceeded."
@@ -101,6 +104,35 @@ func (c *patterns) get(p string) *query.Filter {
 	c.m[p] = f
 	c.mu.Unlock()
 	return f
+}
+
+// putFilter stores a metric or subscription filter after checking the
+// per-group quota of filters with regular expressions. filterMu makes the
+// check and the put one step.
+func (s *Server) putFilter(group string, f store.SavedFilter, compiled *query.Filter, max int) *APIError {
+	s.filterMu.Lock()
+	defer s.filterMu.Unlock()
+	if compiled.Regexes() > 0 {
+		n := 1
+		for _, kind := range []store.FilterKind{store.KindMetric, store.KindSubscription} {
+			fs, err := s.st.SavedFilters(group, kind, "")
+			if err != nil {
+				return storeErr(err)
+			}
+			for _, o := range fs {
+				if o.Kind == f.Kind && o.Name == f.Name {
+					continue // being replaced
+				}
+				if c := s.patterns.get(o.Pattern); c != nil && c.Regexes() > 0 {
+					n++
+				}
+			}
+		}
+		if n > maxRegexFilters {
+			return newErr(codeLimitExceeded, "A log group can have at most %d metric and subscription filters whose patterns use regular expressions.", maxRegexFilters)
+		}
+	}
+	return filterErr(s.st.PutSavedFilter(group, f, max), f.Kind)
 }
 
 // countMetricMatches adds the events of a stored batch that each metric
@@ -230,7 +262,8 @@ func checkMetricValue(val string) *APIError {
 }
 
 func (s *Server) putMetricFilter(rc *reqCtx, in *putMetricFilterIn) (any, *APIError) {
-	if _, e := compilePattern(*in.FilterPattern); e != nil {
+	compiled, e := compilePattern(*in.FilterPattern)
+	if e != nil {
 		return nil, e
 	}
 	mt := in.MetricTransformations[0]
@@ -248,7 +281,7 @@ func (s *Server) putMetricFilter(rc *reqCtx, in *putMetricFilterIn) (any, *APIEr
 		return nil, storeErr(err)
 	}
 	f := store.SavedFilter{Kind: store.KindMetric, Name: *in.FilterName, Pattern: *in.FilterPattern, Spec: spec}
-	return empty{}, filterErr(s.st.PutSavedFilter(*in.LogGroupName, f, maxMetricFilters), store.KindMetric)
+	return empty{}, s.putFilter(*in.LogGroupName, f, compiled, maxMetricFilters)
 }
 
 type describeMetricFiltersIn struct {
@@ -475,7 +508,8 @@ func (in *putSubscriptionFilterIn) check(v *validation) {
 }
 
 func (s *Server) putSubscriptionFilter(rc *reqCtx, in *putSubscriptionFilterIn) (any, *APIError) {
-	if _, e := compilePattern(*in.FilterPattern); e != nil {
+	compiled, e := compilePattern(*in.FilterPattern)
+	if e != nil {
 		return nil, e
 	}
 	// Nothing is delivered, so the destination is only checked to be an ARN
@@ -498,7 +532,7 @@ func (s *Server) putSubscriptionFilter(rc *reqCtx, in *putSubscriptionFilterIn) 
 		return nil, storeErr(err)
 	}
 	f := store.SavedFilter{Kind: store.KindSubscription, Name: *in.FilterName, Pattern: *in.FilterPattern, Spec: spec}
-	return empty{}, filterErr(s.st.PutSavedFilter(*in.LogGroupName, f, maxSubscriptionFilters), store.KindSubscription)
+	return empty{}, s.putFilter(*in.LogGroupName, f, compiled, maxSubscriptionFilters)
 }
 
 type describeSubscriptionFiltersIn struct {

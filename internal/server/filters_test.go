@@ -393,3 +393,29 @@ func TestPackageDocListsOperations(t *testing.T) {
 		}
 	}
 }
+
+func TestRegexFilterQuota(t *testing.T) {
+	ts := startServer(t, Options{})
+	c := ts.client()
+	ctx := context.Background()
+	must(c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/re")}))(t)
+	for i := range maxRegexFilters - 1 {
+		must(c.PutMetricFilter(ctx, metricFilterInput("/re", fmt.Sprintf("re%d", i), fmt.Sprintf("%%ERR%d%%", i))))(t)
+	}
+	sub := func(name, pattern string) error {
+		_, err := c.PutSubscriptionFilter(ctx, &cwl.PutSubscriptionFilterInput{LogGroupName: aws.String("/re"), FilterName: aws.String(name),
+			FilterPattern: aws.String(pattern), DestinationArn: aws.String("arn:aws:lambda:us-east-1:000000000000:function:f")})
+		return err
+	}
+	must(0, sub("fifth", `{ $.msg = %x% }`))(t)
+	const msg = "A log group can have at most 5 metric and subscription filters whose patterns use regular expressions."
+	_, err := c.PutMetricFilter(ctx, metricFilterInput("/re", "sixth", "[a = %x%, b]"))
+	wantAPIError[*types.LimitExceededException](t, err, msg)
+	wantAPIError[*types.LimitExceededException](t, sub("other", "%y%"), msg)
+	must(0, sub("other", "no regex"))(t)
+	// Replacing a filter that has a regex with another regex is no new one.
+	must(c.PutMetricFilter(ctx, metricFilterInput("/re", "re0", "%changed%")))(t)
+	must(0, sub("fifth", "%z%"))(t)
+	must(c.DeleteMetricFilter(ctx, &cwl.DeleteMetricFilterInput{LogGroupName: aws.String("/re"), FilterName: aws.String("re1")}))(t)
+	must(c.PutMetricFilter(ctx, metricFilterInput("/re", "sixth", "[a = %x%, b]")))(t)
+}

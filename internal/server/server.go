@@ -67,7 +67,9 @@
 // Both are kept in the store with their log group: they survive restarts and
 // go with the group. A group holds at most 100 metric filters and 2
 // subscription filters (LimitExceededException beyond; putting an existing
-// name replaces that filter, with a new creationTime). Patterns are compiled
+// name replaces that filter, with a new creationTime), and at most 5 of its
+// metric and subscription filters together may use a %regex% in their
+// patterns (LimitExceededException). Patterns are compiled
 // by package query when put, so a bad one is an InvalidParameterException. A
 // metric filter takes exactly one metricTransformation, whose metricValue is
 // a number or a $field, with at most 3 dimensions and not both dimensions and
@@ -87,8 +89,7 @@
 //
 // # Not done
 //
-// Metric publication and subscription delivery, the per-group quota of 5
-// regex filter patterns, transformers (applyOnTransformedLogs is stored only)
+// Metric publication and subscription delivery, transformers (applyOnTransformedLogs is stored only)
 // and fieldSelectionCriteria (stored only), StartLiveTail, export tasks,
 // resource policies, query definitions, account and region partitioning. Insights: the
 // SQL and PPL languages; more than 10,000 result rows (a StartQuery limit up
@@ -104,7 +105,7 @@
 // logRecordPointer is invalid." and "The specified log record does not exist.";
 // for filters "The specified metric filter does not exist.", "The specified
 // subscription filter does not exist.", the metricValue, dimension and
-// destinationArn messages, the wording of metricName without metricNamespace
+// destinationArn messages, the regex quota's error code and message, the wording of metricName without metricNamespace
 // (moto's, from AWS's documentation), and TestMetricFilter's eventNumber
 // counting from 1.
 package server
@@ -201,6 +202,8 @@ type Server struct {
 	queries *queries
 	// patterns are the compiled patterns of the metric filters.
 	patterns patterns
+	// filterMu serializes the puts of metric and subscription filters.
+	filterMu sync.Mutex
 }
 
 // New returns a handler serving the API from st. With a non-empty authFile it
