@@ -41,7 +41,8 @@ const maxJournalRecord = 64 << 10
 
 // maxJournalBytes bounds what Open reads of all journal files together
 // (why: a save starts a new file every SaveInterval, so the files are small;
-// anything this large is not ours).
+// this much means saves failed for a long time, and replaying more would
+// only hold memory).
 const maxJournalBytes = MaxStateBytes
 
 const (
@@ -186,7 +187,10 @@ func readJournals(dir string, after uint64) ([]journalRecord, []string, error) {
 			return nil, nil, fmt.Errorf("read journal: %w", err)
 		}
 		if total += len(data); total > maxJournalBytes {
-			return nil, nil, fmt.Errorf("read journal: more than %d bytes in %s*", maxJournalBytes, journalPrefix)
+			// Saves kept failing for long: start from what was read rather
+			// than not at all (the rest is sent again, nothing is lost).
+			notes = append(notes, fmt.Sprintf("%s: the journal exceeds %d bytes; later records ignored", filepath.Base(f.path), maxJournalBytes))
+			break
 		}
 		recs, derr := decodeJournal(data)
 		for _, r := range recs {

@@ -122,7 +122,7 @@ func (s *Store) replay(dir string) error {
 		return fmt.Errorf("open checkpoint: %w", err)
 	}
 	for _, n := range notes {
-		s.opts.Logger.Warn("checkpoint journal ends in a damaged record (a power loss?); acks after it are repeated", "detail", n)
+		s.opts.Logger.Warn("checkpoint journal not replayed to its end (a power loss, or saves failing for long); the events of the records left out are sent again", "detail", n)
 	}
 	s.j.seq = s.savedSeq
 	for _, r := range recs {
