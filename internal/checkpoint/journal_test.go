@@ -29,6 +29,19 @@ func offsetOf(t *testing.T, s *Store, k Key) int64 {
 	return e.Offset
 }
 
+// trackedT opens a store in a new directory, tracks the entry of jkey in it
+// and acknowledges acks in order (each one journaled).
+func trackedT(t *testing.T, acks ...int64) (dir string, s *Store, h *Handle) {
+	t.Helper()
+	dir = t.TempDir()
+	s = openT(t, dir)
+	h = s.Track(Entry{Source: jkey.Source, Dev: jkey.Dev, Inode: jkey.Inode})
+	for _, off := range acks {
+		h.Ack(off)
+	}
+	return dir, s, h
+}
+
 func journalNames(t *testing.T, dir string) []string {
 	t.Helper()
 	files, err := listJournals(dir)
@@ -84,9 +97,7 @@ func TestJournal_BeforeFirstSave(t *testing.T) {
 // A save keeps only the journal file started at the save; a graceful stop
 // leaves the state file alone.
 func TestJournal_SaveTrimsAndStopRemoves(t *testing.T) {
-	dir := t.TempDir()
-	s := openT(t, dir)
-	h := s.Track(Entry{Source: "src", Dev: 7, Inode: 9})
+	dir, s, h := trackedT(t)
 	for i := int64(1); i <= 5; i++ {
 		h.Ack(i * 10)
 		if err := s.Save(); err != nil {
@@ -115,11 +126,7 @@ func TestJournal_SaveTrimsAndStopRemoves(t *testing.T) {
 // Records the snapshot already holds are not applied again, even when a
 // crash left their file behind (it hit between the save and the removal).
 func TestJournal_OldRecordsDoNotRegress(t *testing.T) {
-	dir := t.TempDir()
-	s := openT(t, dir)
-	h := s.Track(Entry{Source: "src", Dev: 7, Inode: 9})
-	h.Ack(10)
-	h.Ack(20)
+	dir, s, h := trackedT(t, 10, 20)
 	old := journalNames(t, dir)
 	data, err := os.ReadFile(filepath.Join(dir, old[0]))
 	if err != nil {
@@ -140,10 +147,7 @@ func TestJournal_OldRecordsDoNotRegress(t *testing.T) {
 
 // Releasing with remove is journaled too.
 func TestJournal_Remove(t *testing.T) {
-	dir := t.TempDir()
-	s := openT(t, dir)
-	h := s.Track(Entry{Source: "src", Dev: 7, Inode: 9})
-	h.Ack(10)
+	dir, s, h := trackedT(t, 10)
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -155,11 +159,7 @@ func TestJournal_Remove(t *testing.T) {
 
 // A record cut short (a power loss) ends the replay there.
 func TestJournal_TornRecord(t *testing.T) {
-	dir := t.TempDir()
-	s := openT(t, dir)
-	h := s.Track(Entry{Source: "src", Dev: 7, Inode: 9})
-	h.Ack(10)
-	h.Ack(20)
+	dir, _, _ := trackedT(t, 10, 20)
 	names := journalNames(t, dir)
 	path := filepath.Join(dir, names[len(names)-1])
 	data, _ := os.ReadFile(path)
