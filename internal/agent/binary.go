@@ -540,8 +540,7 @@ func (t *tailer) drainBinary() {
 // again at the next start (see recoverRotatedBinary).
 func (t *tailer) closePending() {
 	for _, p := range t.bin.pending {
-		p.f.Close()
-		t.a.busy(t.src.idx, p.id, -1)
+		t.unclaim(p.f, p.id)
 	}
 	t.bin.pending = nil
 }
@@ -729,16 +728,29 @@ func (t *tailer) missedGenerations(next tail.ID) []pendingFile {
 // changed since it was listed, a checkpoint of this source covers all of
 // it, or another tailer of the source has it open.
 func (t *tailer) claimGeneration(g generation) *os.File {
+	return t.openGeneration(g, t.shippedAll)
+}
+
+// openGeneration opens g for this tailer and counts it busy, unless it
+// changed since it was listed, skip (when not nil) refuses it, or another
+// tailer of the source has it open.
+func (t *tailer) openGeneration(g generation, skip func(*os.File, fs.FileInfo) bool) *os.File {
 	f, err := t.a.openFile(g.path)
 	if err != nil {
 		return nil
 	}
 	fi, err := f.Stat()
-	if err != nil || tail.FileID(fi) != g.id || t.shippedAll(f, fi) || !t.a.claim(t.src.idx, g.id) {
+	if err != nil || tail.FileID(fi) != g.id || (skip != nil && skip(f, fi)) || !t.a.claim(t.src.idx, g.id) {
 		f.Close()
 		return nil
 	}
 	return f
+}
+
+// unclaim closes f, a file this tailer counted busy as id, unread.
+func (t *tailer) unclaim(f *os.File, id tail.ID) {
+	f.Close()
+	t.a.busy(t.src.idx, id, -1)
 }
 
 // shippedAll reports whether a checkpoint of this source covers the whole
@@ -854,8 +866,7 @@ func (t *tailer) recoverRotatedBinary() {
 	for _, r := range todo {
 		id := tail.ID{Dev: r.e.Dev, Ino: r.e.Inode}
 		if t.a.stopping.Load() {
-			r.f.Close()
-			t.a.busy(t.src.idx, id, -1)
+			t.unclaim(r.f, id)
 			continue
 		}
 		t.a.log.Info("reading what was not shipped of a binary login file rotated while no tailer followed it", keyPath, r.f.Name(), keyOffset, r.e.Offset)

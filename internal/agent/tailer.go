@@ -464,16 +464,30 @@ func (t *tailer) retireFile(f *os.File, h *checkpoint.Handle, id tail.ID, end in
 	}()
 }
 
+// readAside reads f (file id, counted busy by the caller), a file other
+// than the one the tailer follows, under a checkpoint tracked for e: from
+// e.Offset to its end, then its last partial line and pending event unless
+// the agent is stopping. Then it retires f; the tailer's own checkpoint
+// handle is kept.
+func (t *tailer) readAside(f *os.File, id tail.ID, e checkpoint.Entry) {
+	cur := t.h
+	t.h = t.a.store.Track(e)
+	rd := tail.NewReader(f, e.Offset, t.newline, t.a.opts.MaxEventBytes)
+	t.now = time.Now()
+	_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
+	if !t.a.stopping.Load() {
+		_ = rd.FlushPartial(t.lineFn)
+		_ = t.proc.Flush(time.Now(), t.emitFn)
+	}
+	t.retireFile(f, t.h, id, rd.Offset())
+	t.h = cur
+}
+
 // recoverRotated reads, before the file now at t.path, the rest of a file
 // that was followed at this path and was rotated away (renamed next to it)
 // while the agent was down, found by its device, inode and fingerprint.
 func (t *tailer) recoverRotated() {
-	t.a.mu.Lock()
-	k := startKey{t.src.key, t.path}
-	entries := t.a.atStart[k]
-	delete(t.a.atStart, k)
-	t.a.mu.Unlock()
-	for _, e := range entries {
+	for _, e := range t.takeAtStart() {
 		if e.FingerprintLen == 0 || (e.Dev == t.id.Dev && e.Inode == t.id.Ino) {
 			continue
 		}
@@ -490,17 +504,7 @@ func (t *tailer) recoverRotated() {
 		}
 		t.a.log.Info("reading the rest of a file rotated while the agent was stopped", keyPath, f.Name(), keyOffset, e.Offset)
 		t.a.busy(t.src.idx, id, 1)
-		cur := t.h
-		t.h = t.a.store.Track(e)
-		rd := tail.NewReader(f, e.Offset, t.newline, t.a.opts.MaxEventBytes)
-		t.now = time.Now()
-		_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
-		if !t.a.stopping.Load() {
-			_ = rd.FlushPartial(t.lineFn)
-			_ = t.proc.Flush(time.Now(), t.emitFn)
-		}
-		t.retireFile(f, t.h, id, rd.Offset())
-		t.h = cur
+		t.readAside(f, id, e)
 	}
 }
 
@@ -544,33 +548,17 @@ func (t *tailer) readMissed(prev tail.ID) {
 
 // readWhole reads a missed generation from its start and retires it.
 func (t *tailer) readWhole(g generation) {
-	f, err := t.a.openFile(g.path)
-	if err != nil {
-		return
-	}
-	fi, err := f.Stat()
-	if err != nil || tail.FileID(fi) != g.id || !t.a.claim(t.src.idx, g.id) {
-		f.Close() // replaced since the listing, or another tailer reads it
+	f := t.openGeneration(g, nil) // (readMissed left out the generations a checkpoint knows)
+	if f == nil {
 		return
 	}
 	fp, err := tail.ReadFingerprint(f)
 	if err != nil {
-		f.Close()
-		t.a.busy(t.src.idx, g.id, -1)
+		t.unclaim(f, g.id)
 		return
 	}
 	t.a.log.Info("reading a file rotated away between two checks", keyPath, g.path)
-	cur := t.h
-	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: g.path, Dev: g.id.Dev, Inode: g.id.Ino, FingerprintLen: fp.Len, Fingerprint: fp.Hash})
-	rd := tail.NewReader(f, 0, t.newline, t.a.opts.MaxEventBytes)
-	t.now = time.Now()
-	_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
-	if !t.a.stopping.Load() {
-		_ = rd.FlushPartial(t.lineFn)
-		_ = t.proc.Flush(time.Now(), t.emitFn)
-	}
-	t.retireFile(f, t.h, g.id, rd.Offset())
-	t.h = cur
+	t.readAside(f, g.id, checkpoint.Entry{Source: t.src.key, Path: g.path, Dev: g.id.Dev, Inode: g.id.Ino, FingerprintLen: fp.Len, Fingerprint: fp.Hash})
 }
 
 // recoverTruncated reads the rest of this file's previous content from the
@@ -596,17 +584,7 @@ func (t *tailer) recoverTruncated() {
 	id := tail.FileID(fi)
 	t.a.log.Info("reading the rest of a file truncated while the agent was stopped from its copy", keyPath, f.Name(), keyOffset, e.Offset)
 	t.a.busy(t.src.idx, id, 1)
-	cur := t.h
-	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: f.Name(), Dev: id.Dev, Inode: id.Ino, FingerprintLen: e.FingerprintLen, Fingerprint: e.Fingerprint, Offset: e.Offset})
-	rd := tail.NewReader(f, e.Offset, t.newline, t.a.opts.MaxEventBytes)
-	t.now = time.Now()
-	_, _ = rd.ReadLines(t.a.stopping.Load, t.lineFn)
-	if !t.a.stopping.Load() {
-		_ = rd.FlushPartial(t.lineFn)
-		_ = t.proc.Flush(time.Now(), t.emitFn)
-	}
-	t.retireFile(f, t.h, id, rd.Offset())
-	t.h = cur
+	t.readAside(f, id, checkpoint.Entry{Source: t.src.key, Path: f.Name(), Dev: id.Dev, Inode: id.Ino, FingerprintLen: e.FingerprintLen, Fingerprint: e.Fingerprint, Offset: e.Offset})
 }
 
 // findByID opens the regular file in dir with id whose content still starts
