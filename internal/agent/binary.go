@@ -177,8 +177,8 @@ func (t *tailer) openBinary() (opened bool) {
 	t.bin.size, t.bin.mtime = -1, time.Time{}
 	var start int64
 	t.bin.resumed = false
-	if e, ok := t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}); ok {
-		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
+	if e, ok := t.lookup(t.id); ok {
+		fp := entryFingerprint(e)
 		if t.bin.snapshot {
 			start, t.bin.resumed = e.Offset, true
 		} else if same, _ := fp.Matches(f); same && e.Offset <= fi.Size() {
@@ -188,10 +188,7 @@ func (t *tailer) openBinary() (opened bool) {
 	if start > 0 {
 		t.a.log.Info("resuming binary login file", keyPath, t.path, keyOffset, start)
 	}
-	t.h = t.a.store.Track(checkpoint.Entry{
-		Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino,
-		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
-	})
+	t.track(start)
 	t.bin.next = start
 	return true
 }
@@ -461,7 +458,7 @@ func (t *tailer) runBinary() {
 			}
 			t.a.log.Warn("binary login file truncated; reading it from the start", keyPath, t.path, keyOffset, t.bin.next)
 			t.fp, t.bin.next = tail.Fingerprint{}, 0
-			t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
+			t.track(0)
 		case stateReplaced, stateGone:
 			t.openNext()
 			t.drainBinary()
@@ -757,11 +754,11 @@ func (t *tailer) unclaim(f *os.File, id tail.ID) {
 // of f.
 func (t *tailer) shippedAll(f *os.File, fi fs.FileInfo) bool {
 	id := tail.FileID(fi)
-	e, ok := t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: id.Dev, Inode: id.Ino})
+	e, ok := t.lookup(id)
 	if !ok || e.Offset < fi.Size() {
 		return false
 	}
-	same, _ := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}.Matches(f)
+	same, _ := entryFingerprint(e).Matches(f)
 	return same
 }
 
@@ -800,10 +797,10 @@ func (t *tailer) recoverRotatedBinary() {
 	}
 	had := map[tail.ID]bool{t.id: true} // (the file at the path: just tracked)
 	for _, e := range entries {
-		had[tail.ID{Dev: e.Dev, Ino: e.Inode}] = true
+		had[entryID(e)] = true
 	}
 	for _, e := range t.a.store.Entries() { // files followed at this path since the start
-		if e.Source == t.src.key && e.Path == t.path && !had[tail.ID{Dev: e.Dev, Ino: e.Inode}] {
+		if e.Source == t.src.key && e.Path == t.path && !had[entryID(e)] {
 			entries = append(entries, e)
 		}
 	}
@@ -817,7 +814,7 @@ func (t *tailer) recoverRotatedBinary() {
 	var anchor *generation
 	var goneAt int64 // the last update of a checkpoint whose file is gone
 	for _, e := range entries {
-		id := tail.ID{Dev: e.Dev, Ino: e.Inode}
+		id := entryID(e)
 		if e.FingerprintLen == 0 {
 			continue
 		}
@@ -827,7 +824,7 @@ func (t *tailer) recoverRotatedBinary() {
 			}
 			continue
 		}
-		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
+		fp := entryFingerprint(e)
 		g := byID[id]
 		var f *os.File
 		if g != nil {
@@ -864,7 +861,7 @@ func (t *tailer) recoverRotatedBinary() {
 	}
 	sortRecoveries(todo)
 	for _, r := range todo {
-		id := tail.ID{Dev: r.e.Dev, Ino: r.e.Inode}
+		id := entryID(r.e)
 		if t.a.stopping.Load() {
 			t.unclaim(r.f, id)
 			continue
@@ -872,7 +869,7 @@ func (t *tailer) recoverRotatedBinary() {
 		t.a.log.Info("reading what was not shipped of a binary login file rotated while no tailer followed it", keyPath, r.f.Name(), keyOffset, r.e.Offset)
 		curF, curH, curID, curFP, curNext := t.f, t.h, t.id, t.fp, t.bin.next
 		t.f, t.h, t.id, t.bin.next = r.f, t.a.store.Track(r.e), id, r.e.Offset
-		t.fp = tail.Fingerprint{Len: r.e.FingerprintLen, Hash: r.e.Fingerprint}
+		t.fp = entryFingerprint(r.e)
 		for t.readBinary() > 0 && !t.a.stopping.Load() {
 		}
 		t.retireFile(t.f, t.h, t.id, t.bin.next)
@@ -906,7 +903,7 @@ func sortRecoveries(rs []recovery) {
 		rank[g.id] = i + 1
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
-		return rank[tail.ID{Dev: rs[i].e.Dev, Ino: rs[i].e.Inode}] < rank[tail.ID{Dev: rs[j].e.Dev, Ino: rs[j].e.Inode}]
+		return rank[entryID(rs[i].e)] < rank[entryID(rs[j].e)]
 	})
 }
 

@@ -99,10 +99,9 @@ func (t *tailer) open() bool {
 	if cs.Newline() == decode.NewlineUTF16BE {
 		t.newline = tail.NewlineUTF16BE
 	}
-	key := checkpoint.Key{Source: t.src.key, Dev: t.id.Dev, Inode: t.id.Ino}
 	var start int64
-	if e, ok := t.a.store.Lookup(key); ok {
-		fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
+	if e, ok := t.lookup(t.id); ok {
+		fp := entryFingerprint(e)
 		if same, _ := fp.Matches(f); same && e.Offset <= fi.Size() {
 			start, t.fp = e.Offset, fp
 		} else if e.FingerprintLen > 0 {
@@ -119,14 +118,33 @@ func (t *tailer) open() bool {
 			t.a.log.Info("resuming file at the CloudWatch Agent's offset", keyPath, t.path, keyOffset, start)
 		}
 	}
-	t.h = t.a.store.Track(checkpoint.Entry{
-		Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino,
-		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
-	})
+	t.track(start)
 	t.rd = tail.NewReader(f, start, t.newline, t.a.opts.MaxEventBytes)
 	t.rd.Verify = t.unchanged
 	t.a.busy(t.src.idx, t.id, 1)
 	return true
+}
+
+// track starts the checkpoint of the open file at start, under its
+// fingerprint so far.
+func (t *tailer) track(start int64) {
+	t.h = t.a.store.Track(checkpoint.Entry{
+		Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino,
+		FingerprintLen: t.fp.Len, Fingerprint: t.fp.Hash, Offset: start,
+	})
+}
+
+// lookup finds this source's checkpoint of the file id.
+func (t *tailer) lookup(id tail.ID) (checkpoint.Entry, bool) {
+	return t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: id.Dev, Inode: id.Ino})
+}
+
+// entryID is the file id a checkpoint entry is for.
+func entryID(e checkpoint.Entry) tail.ID { return tail.ID{Dev: e.Dev, Ino: e.Inode} }
+
+// entryFingerprint is the fingerprint a checkpoint entry holds.
+func entryFingerprint(e checkpoint.Entry) tail.Fingerprint {
+	return tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
 }
 
 // regular checks the result of opening path: it warns (once) about errors
@@ -488,17 +506,17 @@ func (t *tailer) readAside(f *os.File, id tail.ID, e checkpoint.Entry) {
 // while the agent was down, found by its device, inode and fingerprint.
 func (t *tailer) recoverRotated() {
 	for _, e := range t.takeAtStart() {
-		if e.FingerprintLen == 0 || (e.Dev == t.id.Dev && e.Inode == t.id.Ino) {
+		id := entryID(e)
+		if e.FingerprintLen == 0 || id == t.id {
 			continue
 		}
-		id := tail.ID{Dev: e.Dev, Ino: e.Inode}
 		t.a.mu.Lock()
 		busy := t.a.busyIDs[idKey{t.src.idx, id}] > 0
 		t.a.mu.Unlock()
 		if busy {
 			continue
 		}
-		f := findByID(filepath.Dir(t.path), id, tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}, e.Offset)
+		f := findByID(filepath.Dir(t.path), id, entryFingerprint(e), e.Offset)
 		if f == nil {
 			continue
 		}
@@ -532,7 +550,7 @@ func (t *tailer) readMissed(prev tail.ID) {
 		if g.id == prev || !g.newer(*anchor) {
 			continue
 		}
-		if _, known := t.a.store.Lookup(checkpoint.Key{Source: t.src.key, Dev: g.id.Dev, Inode: g.id.Ino}); known {
+		if _, known := t.lookup(g.id); known {
 			continue
 		}
 		missed = append(missed, g)
@@ -570,8 +588,7 @@ func (t *tailer) recoverTruncated() {
 	if e == nil {
 		return
 	}
-	fp := tail.Fingerprint{Len: e.FingerprintLen, Hash: e.Fingerprint}
-	f := findCopy(t.path, t.id, fp, e.Offset)
+	f := findCopy(t.path, t.id, entryFingerprint(*e), e.Offset)
 	if f == nil {
 		t.a.log.Warn("file was truncated or replaced while the agent was stopped and no copy of its old content was found; reading it from the start", keyPath, t.path)
 		return
@@ -639,7 +656,7 @@ func (t *tailer) truncated() {
 		return // stopping: the old checkpoint stays; the next start reads the rest from the copy
 	}
 	t.fp = tail.Fingerprint{}
-	t.h = t.a.store.Track(checkpoint.Entry{Source: t.src.key, Path: t.path, Dev: t.id.Dev, Inode: t.id.Ino})
+	t.track(0)
 	t.rd = tail.NewReader(t.f, 0, t.newline, t.a.opts.MaxEventBytes)
 	t.rd.Verify = t.unchanged
 }
