@@ -463,11 +463,10 @@ func (t *tailer) runBinary() {
 			t.openNext()
 			t.drainBinary()
 			if t.a.stopping.Load() {
-				t.f.Close()
-				t.closePending()
+				t.stopBinary()
 				return
 			}
-			t.retireFile(t.f, t.h, t.id, t.bin.next)
+			t.retire()
 			opened := t.open()
 			for !opened && len(t.bin.pending) > 0 { // a queued file that is not a binary login file
 				opened = t.open()
@@ -478,36 +477,29 @@ func (t *tailer) runBinary() {
 		}
 		n := t.readBinary()
 		if t.a.stopping.Load() {
-			t.f.Close()
-			t.closePending()
+			t.stopBinary()
 			return
 		}
 		if n > 0 {
 			continue
 		}
 		if t.stopAtEOF.Load() {
-			t.retireFile(t.f, t.h, t.id, t.bin.next)
+			t.retire()
 			t.closePending()
-			if err := os.Remove(t.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				t.a.log.Warn("auto_removal: cannot delete file", keyPath, t.path, keyErr, err)
-			}
+			t.autoRemove()
 			return
 		}
 		if binaryPollHook != nil && binaryPollHook(t.path, false) {
 			continue
 		}
-		d := t.a.opts.PollInterval
-		if t.watched {
-			d = t.a.opts.NotifyPollInterval
-		}
-		timer.Reset(d)
-		select {
-		case <-timer.C:
-		case <-t.wake:
-			timer.Stop()
-		case <-t.a.stopCh:
-		}
+		t.sleep(timer, t.pollWait())
 	}
+}
+
+// stopBinary closes the open file and the queued ones at shutdown.
+func (t *tailer) stopBinary() {
+	t.f.Close()
+	t.closePending()
 }
 
 // drainBinary reads a rotated or deleted binary file until it stopped
@@ -525,11 +517,7 @@ func (t *tailer) drainBinary() {
 		if binaryPollHook != nil && binaryPollHook(t.path, true) {
 			continue
 		}
-		select {
-		case <-time.After(t.a.opts.PollInterval):
-		case <-t.wake:
-		case <-t.a.stopCh:
-		}
+		t.pause()
 	}
 }
 
@@ -872,7 +860,7 @@ func (t *tailer) recoverRotatedBinary() {
 		t.fp = entryFingerprint(r.e)
 		for t.readBinary() > 0 && !t.a.stopping.Load() {
 		}
-		t.retireFile(t.f, t.h, t.id, t.bin.next)
+		t.retire()
 		t.f, t.h, t.id, t.fp, t.bin.next = curF, curH, curID, curFP, curNext
 	}
 }

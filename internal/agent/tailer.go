@@ -343,30 +343,55 @@ func (t *tailer) run() {
 		if t.stopAtEOF.Load() {
 			t.drainFlush()
 			t.retire()
-			if err := os.Remove(t.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				t.a.log.Warn("auto_removal: cannot delete file", keyPath, t.path, keyErr, err)
-			}
+			t.autoRemove()
 			return
 		}
 		t.proc.ReleaseArena() // idle: pin no message chunk
-		timer.Reset(t.idleWait())
-		select {
-		case <-timer.C:
-		case <-t.wake:
-			timer.Stop()
-		case <-t.a.stopCh:
-		}
+		t.sleep(timer, t.idleWait())
 	}
 }
 
-// idleWait is how long to sleep at EOF: the poll interval (slower when
-// notifications cover the file), cut short when a pending multi-line event
-// is due.
-func (t *tailer) idleWait() time.Duration {
-	d := t.a.opts.PollInterval
-	if t.watched {
-		d = t.a.opts.NotifyPollInterval
+// autoRemove deletes the file at the path (auto_removal), once it was read
+// to its end.
+func (t *tailer) autoRemove() {
+	if err := os.Remove(t.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.a.log.Warn("auto_removal: cannot delete file", keyPath, t.path, keyErr, err)
 	}
+}
+
+// sleep waits d on timer, cut short by a notification or the agent stopping.
+func (t *tailer) sleep(timer *time.Timer, d time.Duration) {
+	timer.Reset(d)
+	select {
+	case <-timer.C:
+	case <-t.wake:
+		timer.Stop()
+	case <-t.a.stopCh:
+	}
+}
+
+// pause waits one poll interval between two reads of a draining file, cut
+// short by a notification or the agent stopping.
+func (t *tailer) pause() {
+	select {
+	case <-time.After(t.a.opts.PollInterval):
+	case <-t.wake:
+	case <-t.a.stopCh:
+	}
+}
+
+// pollWait is how long to sleep at EOF: the poll interval, slower when
+// notifications cover the file.
+func (t *tailer) pollWait() time.Duration {
+	if t.watched {
+		return t.a.opts.NotifyPollInterval
+	}
+	return t.a.opts.PollInterval
+}
+
+// idleWait is pollWait, cut short when a pending multi-line event is due.
+func (t *tailer) idleWait() time.Duration {
+	d := t.pollWait()
 	if ok, since := t.proc.PendingSince(); ok {
 		due := t.a.opts.MultiLineFlush - time.Since(since)
 		d = max(min(d, due), time.Millisecond)
@@ -443,11 +468,7 @@ func (t *tailer) drain() {
 			break
 		}
 		_ = t.proc.FlushIfQuiet(now, t.a.opts.MultiLineFlush, t.emitFn)
-		select {
-		case <-time.After(t.a.opts.PollInterval):
-		case <-t.wake:
-		case <-t.a.stopCh:
-		}
+		t.pause()
 	}
 	if !t.a.stopping.Load() {
 		t.drainFlush()
@@ -463,7 +484,13 @@ func (t *tailer) drainFlush() {
 // retire closes the current file once everything read from it was
 // acknowledged, in the background; its checkpoint is removed if the file is
 // deleted, else kept until it goes stale.
-func (t *tailer) retire() { t.retireFile(t.f, t.h, t.id, t.rd.Offset()) }
+func (t *tailer) retire() {
+	if t.bin != nil {
+		t.retireFile(t.f, t.h, t.id, t.bin.next)
+		return
+	}
+	t.retireFile(t.f, t.h, t.id, t.rd.Offset())
+}
 
 func (t *tailer) retireFile(f *os.File, h *checkpoint.Handle, id tail.ID, end int64) {
 	t.a.wg.Add(1)
