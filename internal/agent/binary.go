@@ -410,10 +410,7 @@ func (t *tailer) checkBinary() fileState {
 	seen := time.Now()
 	fi, err := os.Stat(t.path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return stateGone
-		}
-		return stateSame
+		return statFailed(err)
 	}
 	id := tail.FileID(fi)
 	if id == t.bin.pathID {
@@ -425,17 +422,7 @@ func (t *tailer) checkBinary() fileState {
 	if t.bin.snapshot {
 		return stateSame // rewritten in place: the watermark covers it
 	}
-	ofi, err := t.f.Stat()
-	if err != nil {
-		return stateSame
-	}
-	if ofi.Size() < t.bin.next {
-		return stateTruncated
-	}
-	if same, err := t.fp.Matches(t.f); err == nil && !same {
-		return stateTruncated
-	}
-	return stateSame
+	return t.checkOpen(t.bin.next)
 }
 
 // binaryPollHook, set by tests only, is called where a binary tailer waits
@@ -855,14 +842,22 @@ func (t *tailer) recoverRotatedBinary() {
 			continue
 		}
 		t.a.log.Info("reading what was not shipped of a binary login file rotated while no tailer followed it", keyPath, r.f.Name(), keyOffset, r.e.Offset)
-		curF, curH, curID, curFP, curNext := t.f, t.h, t.id, t.fp, t.bin.next
-		t.f, t.h, t.id, t.bin.next = r.f, t.a.store.Track(r.e), id, r.e.Offset
-		t.fp = entryFingerprint(r.e)
-		for t.readBinary() > 0 && !t.a.stopping.Load() {
-		}
-		t.retire()
-		t.f, t.h, t.id, t.fp, t.bin.next = curF, curH, curID, curFP, curNext
+		t.readAsideBinary(r.f, id, r.e)
 	}
+}
+
+// readAsideBinary is readAside for binary login files: it reads f (file
+// id, counted busy by the caller), a file other than the one the tailer
+// follows, from e.Offset to its end under a checkpoint tracked for e, and
+// retires it. The state of the open file is kept.
+func (t *tailer) readAsideBinary(f *os.File, id tail.ID, e checkpoint.Entry) {
+	curF, curH, curID, curFP, curNext := t.f, t.h, t.id, t.fp, t.bin.next
+	t.f, t.h, t.id, t.bin.next = f, t.a.store.Track(e), id, e.Offset
+	t.fp = entryFingerprint(e)
+	for t.readBinary() > 0 && !t.a.stopping.Load() {
+	}
+	t.retire()
+	t.f, t.h, t.id, t.fp, t.bin.next = curF, curH, curID, curFP, curNext
 }
 
 // takeAtStart hands over, once, the checkpoints found at start for this

@@ -410,25 +410,36 @@ func (t *tailer) stop() {
 func (t *tailer) check() fileState {
 	fi, err := os.Stat(t.path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return stateGone
-		}
-		return stateSame
+		return statFailed(err)
 	}
 	if tail.FileID(fi) != t.id {
 		return stateReplaced
 	}
+	return t.checkOpen(t.rd.ReadOffset())
+}
+
+// statFailed is the state of a path that could not be checked: gone if
+// nothing is there, else the same (checked again at the next poll).
+func statFailed(err error) fileState {
+	if errors.Is(err, fs.ErrNotExist) {
+		return stateGone
+	}
+	return stateSame
+}
+
+// checkOpen compares the open file, still at the path, with what was read
+// of it: shorter than offset, or no longer starting with the fingerprinted
+// bytes, it was truncated.
+func (t *tailer) checkOpen(offset int64) fileState {
 	ofi, err := t.f.Stat()
 	if err != nil {
 		return stateSame
 	}
-	if ofi.Size() < t.rd.ReadOffset() {
+	if ofi.Size() < offset {
 		return stateTruncated
 	}
-	if t.fp.Len > 0 {
-		if same, err := t.fp.Matches(t.f); err == nil && !same {
-			return stateTruncated
-		}
+	if same, err := t.fp.Matches(t.f); err == nil && !same { // (an empty fingerprint matches)
+		return stateTruncated
 	}
 	return stateSame
 }
