@@ -193,14 +193,22 @@ func (t *tailer) openBinary() (opened bool) {
 	return true
 }
 
-// putBinary hands one event over; after a failed hand-over (shutdown)
-// nothing more is, so no later offset is acknowledged.
+// putBinary hands one record's event over (its offset only, when the
+// entry's filters drop its message) and moves the read position past it;
+// after a failed hand-over (shutdown) nothing more is, so no later offset
+// is acknowledged.
 func (t *tailer) putBinary(ev pipeline.Event) error {
 	if t.sinkErr != nil {
 		return t.sinkErr
 	}
-	t.sinkErr = t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev)
-	return t.sinkErr
+	if !ev.Skip && !t.src.passes(ev.Message) {
+		ev.Message, ev.Skip = "", true
+	}
+	if t.sinkErr = t.a.opts.Sink.Put(t.a.sinkCtx, t.dest, ev); t.sinkErr != nil {
+		return t.sinkErr
+	}
+	t.bin.next = ev.Offset
+	return nil
 }
 
 // windowMargin is kept inside the service's acceptance window (why: an
@@ -308,14 +316,10 @@ func (t *tailer) readBinary() int {
 		default:
 			ev.Timestamp = eventTime(u.Time)
 			ev.Message = string(binlog.UtmpJSON(u, rd.Format, rd.Layout, i).Marshal())
-			if !t.src.passes(ev.Message) {
-				ev.Message, ev.Skip = "", true
-			}
 		}
 		if err := t.putBinary(ev); err != nil {
 			return err
 		}
-		t.bin.next = end
 		n++
 		return nil
 	})
@@ -392,14 +396,9 @@ func (t *tailer) readSnapshot(rd *binlog.Reader) (int, error) {
 		if t.a.stopping.Load() {
 			return n, errStopping
 		}
-		ev := pipeline.Event{Timestamp: e.ts, Message: e.msg, Acker: t.h, Offset: e.key}
-		if !t.src.passes(e.msg) {
-			ev.Message, ev.Skip = "", true
-		}
-		if err := t.putBinary(ev); err != nil {
+		if err := t.putBinary(pipeline.Event{Timestamp: e.ts, Message: e.msg, Acker: t.h, Offset: e.key}); err != nil {
 			return n, err
 		}
-		t.bin.next = e.key
 		n++
 	}
 	return n, nil
