@@ -657,15 +657,7 @@ func findByID(dir string, id tail.ID, fp tail.Fingerprint, offset int64) *os.Fil
 		if err != nil || tail.FileID(fi) != id || fi.Size() <= offset {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, de.Name()))
-		if err != nil {
-			return nil
-		}
-		if same, _ := fp.Matches(f); same {
-			return f
-		}
-		f.Close()
-		return nil
+		return openMatching(filepath.Join(dir, de.Name()), id, fp)
 	}
 	return nil
 }
