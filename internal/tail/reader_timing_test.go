@@ -2,8 +2,6 @@ package tail
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,15 +11,7 @@ import (
 func BenchmarkReader(b *testing.B) {
 	line := strings.Repeat("x", 120) + "\n"
 	data := bytes.Repeat([]byte(line), (32<<20)/len(line))
-	path := filepath.Join(b.TempDir(), "f")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
+	_, f := writeOpen(b, data)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -135,6 +135,22 @@ type gotLine struct {
 	piece      bool
 }
 
+// writeOpen writes data to a new file and opens it for reading (closed when
+// the test ends).
+func writeOpen(tb testing.TB, data []byte) (path string, f *os.File) {
+	tb.Helper()
+	path = filepath.Join(tb.TempDir(), "f")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return path, f
+}
+
 func readAll(t *testing.T, r *Reader) []gotLine {
 	t.Helper()
 	var out []gotLine
@@ -149,10 +165,7 @@ func readAll(t *testing.T, r *Reader) []gotLine {
 }
 
 func TestReader_Lines(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	os.WriteFile(path, []byte("one\r\ntwo\n\nthr"), 0o644)
-	f, _ := os.Open(path)
-	defer f.Close()
+	path, f := writeOpen(t, []byte("one\r\ntwo\n\nthr"))
 	r := NewReader(f, 0, NewlineByte, 0)
 	got := readAll(t, r)
 	want := []gotLine{{"one", 0, 5, false}, {"two", 5, 9, false}, {"", 9, 10, false}}
@@ -176,11 +189,8 @@ func TestReader_Lines(t *testing.T) {
 }
 
 func TestReader_LongLinePieces(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
 	long := strings.Repeat("é", 25) // 50 bytes
-	os.WriteFile(path, []byte("a\n"+long+"\nb\n"), 0o644)
-	f, _ := os.Open(path)
-	defer f.Close()
+	_, f := writeOpen(t, []byte("a\n"+long+"\nb\n"))
 	got := readAll(t, NewReader(f, 0, NewlineByte, 16))
 	var rebuilt string
 	for _, g := range got[1 : len(got)-1] {
@@ -200,14 +210,11 @@ func TestReader_LongLinePieces(t *testing.T) {
 }
 
 func TestReader_BigFileAcrossBlocks(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
 	var b bytes.Buffer
 	for i := 0; i < 50000; i++ {
 		fmt.Fprintf(&b, "line %d %s\n", i, strings.Repeat("z", i%50))
 	}
-	os.WriteFile(path, b.Bytes(), 0o644)
-	f, _ := os.Open(path)
-	defer f.Close()
+	_, f := writeOpen(t, b.Bytes())
 	got := readAll(t, NewReader(f, 0, NewlineByte, 0))
 	if len(got) != 50000 || got[49999].end != int64(b.Len()) {
 		t.Fatalf("%d lines, last %+v", len(got), got[len(got)-1])
@@ -239,11 +246,8 @@ func TestReader_UTF16(t *testing.T) {
 		nl Newline
 		be bool
 	}{{NewlineUTF16LE, false}, {NewlineUTF16BE, true}} {
-		path := filepath.Join(t.TempDir(), "f")
-		os.WriteFile(path, utf16(text, tc.be), 0o644)
-		f, _ := os.Open(path)
+		_, f := writeOpen(t, utf16(text, tc.be))
 		got := readAll(t, NewReader(f, 0, tc.nl, 0))
-		f.Close()
 		want := []gotLine{
 			{string(utf16("a\u0a0a", tc.be)), 0, 8, false},
 			{string(utf16("b\u010a", tc.be)), 8, 14, false},
@@ -256,10 +260,7 @@ func TestReader_UTF16(t *testing.T) {
 }
 
 func TestFingerprint(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	os.WriteFile(path, []byte("hello"), 0o644)
-	f, _ := os.Open(path)
-	defer f.Close()
+	path, f := writeOpen(t, []byte("hello"))
 	fp, err := ReadFingerprint(f)
 	if err != nil || fp.Len != 5 {
 		t.Fatalf("fp %+v %v", fp, err)
@@ -293,13 +294,7 @@ func FuzzReader(f *testing.F) {
 		if max < 8 || max > 1<<16 || nl < 0 || nl > 2 {
 			return
 		}
-		path := filepath.Join(t.TempDir(), "f")
-		os.WriteFile(path, data, 0o644)
-		fh, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fh.Close()
+		_, fh := writeOpen(t, data)
 		r := NewReader(fh, 0, Newline(nl), max)
 		var prev int64
 		check := func(line []byte, start, end int64, piece bool) error {
@@ -344,10 +339,7 @@ func FuzzGlob(f *testing.F) {
 // the read (copytruncate between the caller's check and the read), the bytes
 // just read are not handed over and the offsets stay.
 func TestReader_VerifyDropsChangedBytes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	os.WriteFile(path, []byte("a1\na2\n"), 0o644)
-	f, _ := os.Open(path)
-	defer f.Close()
+	path, f := writeOpen(t, []byte("a1\na2\n"))
 	r := NewReader(f, 0, NewlineByte, 0)
 	same := true
 	r.Verify = func() bool { return same }
