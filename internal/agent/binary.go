@@ -616,6 +616,17 @@ func rotatedCopies(path string, readable func(string) bool) []generation {
 	return out
 }
 
+// findGeneration returns the generation of gs that is the file id (the
+// last one listed, for a file with several names), or nil.
+func findGeneration(gs []generation, id tail.ID) *generation {
+	for i := len(gs) - 1; i >= 0; i-- {
+		if gs[i].id == id {
+			return &gs[i]
+		}
+	}
+	return nil
+}
+
 // generationOf places a rotated name by its suffix (after the separator).
 func generationOf(suffix string) generation {
 	g := generation{num: -1, suffix: suffix}
@@ -665,12 +676,7 @@ func (t *tailer) missedGenerations(next tail.ID) []pendingFile {
 	for _, p := range t.bin.pending {
 		known[p.id] = true
 	}
-	var anchor *generation
-	for i := range gens {
-		if gens[i].id == t.bin.pathID {
-			anchor = &gens[i]
-		}
-	}
+	anchor := findGeneration(gens, t.bin.pathID)
 	since := t.bin.seenAt.Add(-mtimeResolution) // (why: mtimes may be coarser than the clock)
 	var missed []generation
 	for _, g := range gens {

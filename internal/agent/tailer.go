@@ -574,12 +574,7 @@ func (t *tailer) recoverRotated() {
 // the path (deleted, or moved elsewhere): then there is no order to go by.
 func (t *tailer) readMissed(prev tail.ID) {
 	gens := rotatedCopies(t.path, func(string) bool { return true })
-	var anchor *generation
-	for i := range gens {
-		if gens[i].id == prev {
-			anchor = &gens[i]
-		}
-	}
+	anchor := findGeneration(gens, prev)
 	if anchor == nil {
 		return
 	}
