@@ -189,6 +189,7 @@ func (s *Server) put(in *putLogEventsIn) (any, *APIError) {
 		}
 		out.NextSequenceToken = sequenceToken(int64(res.FirstSeq) + int64(len(batch)))
 		s.countMetricMatches(*in.LogGroupName, batch)
+		s.tails.publish(*in.LogGroupName, *in.LogStreamName, batch, res.IngestionTime)
 	} else {
 		out.NextSequenceToken = sequenceToken(now)
 	}

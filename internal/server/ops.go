@@ -23,6 +23,7 @@ func init() {
 		"DescribeLogStreams":          handle((*Server).describeLogStreams),
 		"PutLogEvents":                (*Server).putLogEvents,
 		"GetLogEvents":                handle((*Server).getLogEvents),
+		"StartLiveTail":               handle((*Server).startLiveTail),
 		"FilterLogEvents":             handle((*Server).filterLogEvents),
 		"PutRetentionPolicy":          handle((*Server).putRetentionPolicy),
 		"DeleteRetentionPolicy":       handle((*Server).deleteRetentionPolicy),

@@ -32,6 +32,7 @@
 // asks for them). Metric filters: PutMetricFilter, DescribeMetricFilters,
 // DeleteMetricFilter, TestMetricFilter. Subscription filters:
 // PutSubscriptionFilter, DescribeSubscriptionFilters, DeleteSubscriptionFilter.
+// Live Tail: StartLiveTail.
 // Any other target is answered UnknownOperationException. Operations lists
 // them.
 //
@@ -87,10 +88,33 @@
 // validated (the destination must be a kinesis, firehose, lambda or logs ARN;
 // distribution defaults to ByLogStream) but deliver nothing.
 //
+// # Live Tail
+//
+// StartLiveTail answers an application/vnd.amazon.eventstream stream (HTTP/1.1
+// chunked over http, each message flushed): an initial-response event (the
+// Go SDK waits for it), a sessionStart echoing the request with a sessionId and
+// requestId, then every second a sessionUpdate with the events PutLogEvents
+// stored since the last update in the tailed groups (1 to 10
+// logGroupIdentifiers, names or ARNs; with exactly one group, logStreamNames or
+// logStreamNamePrefixes, not both) that match logEventFilterPattern (package
+// query). An update carries at most 500 events; beyond that it says
+// sessionMetadata.sampled and the rest are dropped. Events show the group's
+// ARN as logGroupIdentifier. A session ends when the client goes away, when
+// the server shuts down, when a write blocks 30 seconds, or after 3 hours with
+// a SessionTimeoutException message. At most 15 sessions are open at once
+// (LimitExceededException beyond). The encoder is eventstream.go; its decoder
+// is for tests and fuzzing.
+//
+// Clients send StartLiveTail to the host "stream-" + endpoint host unless told
+// not to: the Go SDK needs smithyhttp.DisableEndpointHostPrefix(ctx, true) in
+// an Initialize middleware (see liveTailClientOption in the tests), the AWS
+// CLI and boto3 AWS_DISABLE_HOST_PREFIX_INJECTION=true (or
+// disable_host_prefix_injection in the config file).
+//
 // # Not done
 //
 // Metric publication and subscription delivery, transformers (applyOnTransformedLogs is stored only)
-// and fieldSelectionCriteria (stored only), StartLiveTail, export tasks,
+// and fieldSelectionCriteria (stored only), export tasks,
 // resource policies, query definitions, account and region partitioning. Insights: the
 // SQL and PPL languages; more than 10,000 result rows (a StartQuery limit up
 // to 100,000 is accepted and capped); the SOURCE command; unmasking; @ptr in a
@@ -103,6 +127,8 @@
 // logGroupIdentifiers must be specified.", the concurrency limit message, the
 // MalformedQueryException texts and its offsets, "The specified
 // logRecordPointer is invalid." and "The specified log record does not exist.";
+// for Live Tail the validation messages, the session limit's message and the
+// SessionTimeoutException text, and Live Tail over HTTP/2 (not served);
 // for filters "The specified metric filter does not exist.", "The specified
 // subscription filter does not exist.", the metricValue, dimension and
 // destinationArn messages, the regex quota's error code and message, the wording of metricName without metricNamespace
@@ -204,12 +230,16 @@ type Server struct {
 	patterns patterns
 	// filterMu serializes the puts of metric and subscription filters.
 	filterMu sync.Mutex
+	// tails are the open Live Tail sessions; tailEvery and tailMax, when
+	// set, replace liveTailUpdateEvery and liveTailMaxDuration (tests).
+	tails              *tails
+	tailEvery, tailMax time.Duration
 }
 
 // New returns a handler serving the API from st. With a non-empty authFile it
 // verifies signatures.
 func New(st *store.Store, opts Options) (*Server, error) {
-	s := &Server{st: st, log: opts.Logger, acct: opts.Account, fault: opts.Fault, now: opts.Now, queries: newQueries()}
+	s := &Server{st: st, log: opts.Logger, acct: opts.Account, fault: opts.Fault, now: opts.Now, queries: newQueries(), tails: newTails()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -229,9 +259,10 @@ func New(st *store.Store, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the running Logs Insights queries and waits for them. The
-// store stays open; it belongs to the caller of New.
+// Close ends the Live Tail sessions, stops the running Logs Insights queries
+// and waits for them. The store stays open; it belongs to the caller of New.
 func (s *Server) Close() {
+	s.tails.close()
 	s.queries.close()
 }
 
@@ -281,6 +312,9 @@ func Run(ctx context.Context, opts Options, ready func(addr string)) error {
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn)}
+	// Live Tail streams last hours: end them when shutdown starts, or it would
+	// wait for them.
+	srv.RegisterOnShutdown(h.tails.close)
 	opts.Logger.Info("serving CloudWatch Logs API", "endpoint", scheme+"://"+ln.Addr().String(),
 		"data", opts.DataDir, "auth", opts.AuthFile != "")
 	if ready != nil {
@@ -354,6 +388,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	rc := &reqCtx{region: defaultRegion}
 	out, aerr := s.serve(r, buf, rc)
+	if ts, ok := out.(*tailSession); ok {
+		ts.requestID = rid
+		s.streamLiveTail(w, r, ts)
+		return
+	}
 	if aerr != nil {
 		s.writeError(w, aerr)
 		if aerr.Status >= 500 {
