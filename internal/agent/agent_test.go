@@ -181,12 +181,18 @@ func lines(prefix string, from, to int) []string {
 
 func appendLines(t *testing.T, path string, ls ...string) {
 	t.Helper()
+	appendBytes(t, path, []byte(strings.Join(ls, "\n")+"\n"))
+}
+
+// appendBytes appends data to path (created if missing) in one write.
+func appendBytes(t *testing.T, path string, data []byte) {
+	t.Helper()
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := f.WriteString(strings.Join(ls, "\n") + "\n"); err != nil {
+	if _, err := f.Write(data); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -646,24 +652,32 @@ func head(s []string) []string {
 	return s
 }
 
+// TestAgent_RotatedWhileStopped: lines written while the agent was down,
+// then a rotation (rename, or copytruncate), are read at the next start
+// from the rotated file, before the new content.
 func TestAgent_RotatedWhileStopped(t *testing.T) {
-	state := t.TempDir()
-	path := logFile(t, lines("a", 0, 100)...)
-	run(t, state, testSource(path)).finish(100, 0)
-	// While the agent is down: more lines, then a rename rotation.
-	appendLines(t, path, lines("a", 100, 120)...)
-	os.Rename(path, path+".1")
-	appendLines(t, path, lines("b", 0, 30)...)
-	run(t, state, testSource(path)).expect(settle, append(lines("a", 100, 120), lines("b", 0, 30)...))
-}
-
-func TestAgent_CopyTruncatedWhileStopped(t *testing.T) {
-	state := t.TempDir()
-	path := logFile(t, lines("a", 0, 100)...)
-	run(t, state, testSource(path)).finish(100, 0)
-	appendLines(t, path, lines("a", 100, 120)...)
-	copyTruncate(t, path, lines("b", 0, 200)) // the new content is longer than the old offset
-	run(t, state, testSource(path)).expect(settle, append(lines("a", 100, 120), lines("b", 0, 200)...))
+	for _, tc := range []struct {
+		name   string
+		next   []string // the new content
+		rotate func(t *testing.T, path string, next []string)
+	}{
+		{"Rename", lines("b", 0, 30), func(t *testing.T, path string, next []string) {
+			if err := os.Rename(path, path+".1"); err != nil {
+				t.Fatal(err)
+			}
+			appendLines(t, path, next...)
+		}},
+		{"CopyTruncate", lines("b", 0, 200), copyTruncate}, // the new content is longer than the old offset
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			state := t.TempDir()
+			path := logFile(t, lines("a", 0, 100)...)
+			run(t, state, testSource(path)).finish(100, 0)
+			appendLines(t, path, lines("a", 100, 120)...)
+			tc.rotate(t, path, tc.next)
+			run(t, state, testSource(path)).expect(settle, append(lines("a", 100, 120), tc.next...))
+		})
+	}
 }
 
 func TestAgent_AutoRemoval(t *testing.T) {

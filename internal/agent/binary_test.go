@@ -41,16 +41,11 @@ func login(typ int16, n int) binlog.Utmp {
 
 func appendRecords(t *testing.T, path string, typ int16, from, to int) {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	var data []byte
 	for i := from; i < to; i++ {
-		if _, err := f.Write(binlog.EncodeUtmp(login(typ, i), binlog.LayoutX86_64)); err != nil {
-			t.Fatal(err)
-		}
+		data = append(data, binlog.EncodeUtmp(login(typ, i), binlog.LayoutX86_64)...)
 	}
+	appendBytes(t, path, data)
 }
 
 // users decodes the JSON line of every shipped event, checks the event's
