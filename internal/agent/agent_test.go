@@ -80,6 +80,8 @@ func start(t *testing.T, opts Options) *harness {
 		return startAgent(t, a, s)
 	case batchFake:
 		return startAgent(t, a, s.fakeSink)
+	case *blockingSink:
+		return startAgent(t, a, s.fakeSink)
 	}
 	t.Fatalf("unknown sink %T", opts.Sink)
 	return nil
@@ -794,11 +796,7 @@ func TestAgent_BackpressurePausesReading(t *testing.T) {
 	bs := &blockingSink{fakeSink: newSink(), release: make(chan struct{})}
 	opts := testOptions(t.TempDir(), bs, testSource(path))
 	opts.StopTimeout = 300 * time.Millisecond
-	a, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := startAgent(t, a, bs.fakeSink)
+	h := start(t, opts)
 	time.Sleep(100 * time.Millisecond)
 	if n := bs.count(); n != 0 {
 		t.Fatalf("events passed a blocked sink: %d", n)
@@ -881,11 +879,7 @@ func TestAgent_FDRelease(t *testing.T) {
 	bs := &blockingSink{fakeSink: newSink(), release: make(chan struct{})}
 	opts := testOptions(t.TempDir(), bs, src)
 	opts.FDReleaseAfter = 100 * time.Millisecond
-	a, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := startAgent(t, a, bs.fakeSink)
+	h := start(t, opts)
 	waitFor(t, "the descriptor to be released", waitLong, func() bool { return openFDs(t, path) == 0 })
 	close(bs.release) // the destination is back
 	waitFor(t, "all lines", waitLong, func() bool { return bs.count() == 20 })
