@@ -70,7 +70,9 @@ func serverUsage(fs *flag.FlagSet) {
 Logs Insights queries (StartQuery) support fields, filter, stats ... by bin(), sort,
 limit, parse, display and dedup. Metric filters count the events they match (GET
 /debug/metric-filters without --auth) but publish no metrics; subscription filters
-are stored and validated but deliver nothing.`))
+are stored and validated but deliver nothing. StartLiveTail streams newly put events
+(every second, at most 500 per update, 15 sessions); the AWS CLI and boto3 need
+AWS_DISABLE_HOST_PREFIX_INJECTION=true, or they call the host stream-<endpoint host>.`))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Flags:")
 	fs.PrintDefaults()
