@@ -470,8 +470,6 @@ func (t *tailer) runBinary() {
 			continue
 		}
 		if t.stopAtEOF.Load() {
-			t.retire()
-			t.closePending()
 			t.autoRemove()
 			return
 		}

@@ -341,8 +341,6 @@ func (t *tailer) run() {
 			continue
 		}
 		if t.stopAtEOF.Load() {
-			t.drainFlush()
-			t.retire()
 			t.autoRemove()
 			return
 		}
@@ -351,9 +349,17 @@ func (t *tailer) run() {
 	}
 }
 
-// autoRemove deletes the file at the path (auto_removal), once it was read
-// to its end.
+// autoRemove ends a file read to its end under auto_removal: what is held
+// of it is handed over (text) or the queued files are closed (binary), it
+// is retired and the file at the path is deleted.
 func (t *tailer) autoRemove() {
+	if t.bin != nil {
+		t.retire()
+		t.closePending()
+	} else {
+		t.drainFlush()
+		t.retire()
+	}
 	if err := os.Remove(t.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		t.a.log.Warn("auto_removal: cannot delete file", keyPath, t.path, keyErr, err)
 	}
