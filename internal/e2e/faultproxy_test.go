@@ -33,10 +33,14 @@ const (
 	// faultDelayAnswer holds the server's answer for faultProxy.delay before
 	// relaying it.
 	faultDelayAnswer
+	// faultTruncateAnswer relays the status line, the headers and half the
+	// body of the server's answer, then resets the agent's connection.
+	faultTruncateAnswer
+	numFaults
 )
 
 func (f fault) String() string {
-	return [...]string{"none", "reset-mid-request", "drop-answer", "delay-answer"}[f]
+	return [...]string{"none", "reset-mid-request", "drop-answer", "delay-answer", "truncate-answer"}[f]
 }
 
 // maxProxyHeaderBytes bounds a request's header block: the SDK's are under
@@ -145,7 +149,7 @@ func (p *faultProxy) decide(target, stream string) fault {
 	p.seen[k]++
 	f := p.plan(target, stream, n)
 	if p.faults[k] == nil {
-		p.faults[k] = make([]int, 4)
+		p.faults[k] = make([]int, numFaults)
 	}
 	p.faults[k][f]++
 	return f
@@ -210,6 +214,11 @@ func (p *faultProxy) serve(cc net.Conn) {
 			return
 		case faultDelayAnswer:
 			time.Sleep(p.delay)
+		case faultTruncateAnswer:
+			head := bytes.Index(answer, []byte("\r\n\r\n")) + 4
+			cc.Write(answer[:head+(len(answer)-head)/2])
+			reset(cc)
+			return
 		}
 		if _, err := cc.Write(answer); err != nil || closeAfter {
 			return

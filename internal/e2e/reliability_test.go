@@ -123,6 +123,7 @@ type delivery struct {
 	// repeated lines may be several adjacent batches, each at most
 	// maxBatchEvents long.
 	batches int
+	spans   []string // the runs, as "first-last" sequence numbers
 }
 
 // checkDelivery reads a stream that must hold lines [0, total) of stream
@@ -166,13 +167,17 @@ func checkDelivery(t *testing.T, c *cloudwatchlogs.Client, group, stream string,
 			}
 			run++
 			d.longest = max(d.longest, run)
-		} else {
+		} else if run > 0 {
 			d.batches += (run + maxBatchEvents - 1) / maxBatchEvents
+			d.spans = append(d.spans, fmt.Sprintf("%d-%d", seq-run, seq-1))
 			run = 0
 		}
 		d.repeats += n - 1
 	}
-	d.batches += (run + maxBatchEvents - 1) / maxBatchEvents
+	if run > 0 {
+		d.batches += (run + maxBatchEvents - 1) / maxBatchEvents
+		d.spans = append(d.spans, fmt.Sprintf("%d-%d", total-run, total-1))
+	}
 	return d
 }
 
@@ -228,8 +233,8 @@ func TestServerKill9UnderLoad(t *testing.T) {
 	for _, r := range report {
 		t.Log(r)
 	}
-	t.Logf("%d lines in %s across %d server kills: %d events stored, 0 lost, %d repeated in %d run(s) (longest %d)",
-		total, elapsed.Round(time.Millisecond), len(killAt), d.events, d.repeats, d.runs, d.longest)
+	t.Logf("%d lines in %s across %d server kills: %d events stored, 0 lost, %d repeated in %d run(s) %v",
+		total, elapsed.Round(time.Millisecond), len(killAt), d.events, d.repeats, d.runs, d.spans)
 	if d.batches > len(killAt) {
 		t.Fatalf("%d repeated lines in %d runs (longest %d) after %d kills, want at most one batch (%d lines) per kill",
 			d.repeats, d.runs, d.longest, len(killAt), maxBatchEvents)
@@ -259,6 +264,8 @@ func faultPlan(target, stream string, n int) fault {
 			return faultDropAnswer
 		case m%12 == 5:
 			return faultDelayAnswer
+		case m%12 == 11:
+			return faultTruncateAnswer
 		}
 	}
 	return faultNone
@@ -272,9 +279,10 @@ const faultPlanQuiet = 4
 const faultDelay = 4 * time.Second
 
 // TestAgentThroughFaultyNetwork ships 240,000 lines in two streams through a
-// proxy that resets connections mid-request, drops answers after the server
-// stored the batch, and delays answers by seconds. No line may be lost; a
-// dropped answer may repeat its batch once, and nothing else may repeat;
+// proxy that resets connections mid-request, drops or truncates answers after
+// the server stored the batch, and delays answers by seconds. No line may be
+// lost; a dropped or truncated answer may repeat its batch once, and nothing
+// else may repeat;
 // once repeats are dropped each stream is in order.
 func TestAgentThroughFaultyNetwork(t *testing.T) {
 	if testing.Short() {
@@ -315,15 +323,17 @@ func TestAgentThroughFaultyNetwork(t *testing.T) {
 		resets := proxy.count(targetPut, s, faultResetMidRequest)
 		drops := proxy.count(targetPut, s, faultDropAnswer)
 		delays := proxy.count(targetPut, s, faultDelayAnswer)
-		if resets == 0 || drops == 0 || delays == 0 {
-			t.Fatalf("stream %s: %d resets, %d dropped answers, %d delays injected into PutLogEvents: too few to test anything", s, resets, drops, delays)
+		truncs := proxy.count(targetPut, s, faultTruncateAnswer)
+		if resets == 0 || drops == 0 || delays == 0 || truncs == 0 {
+			t.Fatalf("stream %s: %d resets, %d dropped answers, %d delays, %d truncated answers injected into PutLogEvents: too few to test anything",
+				s, resets, drops, delays, truncs)
 		}
 		d := checkDelivery(t, c, group, s, perStream)
-		t.Logf("stream %s: %d lines, %d PutLogEvents (%d reset mid-request, %d answers dropped, %d delayed %s): %d events stored, 0 lost, %d repeated in %d run(s)",
-			s, perStream, puts, resets, drops, delays, faultDelay, d.events, d.repeats, d.runs)
-		if d.batches > drops {
-			t.Errorf("stream %s: %d lines repeated in %d run(s) (at least %d batches), want at most one batch per dropped answer (%d dropped)",
-				s, d.repeats, d.runs, d.batches, drops)
+		t.Logf("stream %s: %d lines, %d PutLogEvents (%d reset mid-request, %d answers dropped, %d truncated, %d delayed %s): %d events stored, 0 lost, %d repeated in %d run(s) %v",
+			s, perStream, puts, resets, drops, truncs, delays, faultDelay, d.events, d.repeats, d.runs, d.spans)
+		if d.batches > drops+truncs {
+			t.Errorf("stream %s: %d lines repeated in %d run(s) (at least %d batches), want at most one batch per dropped or truncated answer (%d)",
+				s, d.repeats, d.runs, d.batches, drops+truncs)
 		}
 	}
 	t.Logf("%d lines through the proxy in %s; CreateLogGroup answers dropped: %d",
