@@ -57,6 +57,9 @@ type faultProxy struct {
 	upstream string
 	delay    time.Duration
 	trace    bool // LOGWARDEN_E2E_PROXY_TRACE set: one stderr line per request
+	// delaying receives the stream of each request whose answer is about to
+	// be held (the request has been forwarded), if there is room.
+	delaying chan string
 	// plan picks the fault of the n-th (0-based) request with this target
 	// and log stream ("" for requests without one).
 	plan func(target, stream string, n int) fault
@@ -75,7 +78,7 @@ func newFaultProxy(t *testing.T, upstream string, delay time.Duration, plan func
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &faultProxy{t: t, ln: ln, upstream: upstream, delay: delay, plan: plan, trace: os.Getenv("LOGWARDEN_E2E_PROXY_TRACE") != "",
+	p := &faultProxy{t: t, ln: ln, upstream: upstream, delay: delay, plan: plan, trace: os.Getenv("LOGWARDEN_E2E_PROXY_TRACE") != "", delaying: make(chan string, 16),
 		seen: map[string]int{}, faults: map[string][]int{}, conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)
 	go p.accept()
@@ -213,6 +216,10 @@ func (p *faultProxy) serve(cc net.Conn) {
 			reset(cc)
 			return
 		case faultDelayAnswer:
+			select {
+			case p.delaying <- req.LogStreamName:
+			default:
+			}
 			time.Sleep(p.delay)
 		case faultTruncateAnswer:
 			head := bytes.Index(answer, []byte("\r\n\r\n")) + 4

@@ -402,3 +402,107 @@ func TestAgentRestartLoop(t *testing.T) {
 		t.Fatalf("%d lines repeated in %d run(s) across graceful restarts, want none", d.repeats, d.runs)
 	}
 }
+
+// TestAgentStopWhileAnswerDelayed stops the agent with SIGTERM while the
+// answer to a PutLogEvents that the server has stored is held by the proxy:
+// a graceful stop waits for it (within its stop timeout), so the restarted
+// agent sends nothing again.
+func TestAgentStopWhileAnswerDelayed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the delayed-answer stop in -short mode")
+	}
+	const (
+		total  = 60_000
+		group  = "/e2e/stop-delayed"
+		stream = "s"
+		held   = 3 * time.Second // well under the agent's 15 s stop timeout
+	)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "app.log")
+	writeSeqLines(t, logPath, stream, 0, total)
+	addr := freeAddr(t)
+	srv := start(t, "server", nil, "server", "--listen", addr, "--data", filepath.Join(dir, "data"))
+	waitServing(t, addr, srv)
+	proxy := newFaultProxy(t, addr, held, func(target, _ string, n int) fault {
+		if target == targetPut && n == 2 {
+			return faultDelayAnswer
+		}
+		return faultNone
+	})
+	cfgPath := agentConfig(t, dir, proxy.addr(), group, map[string]string{stream: logPath})
+	state := filepath.Join(dir, "state")
+	c := client(addr)
+
+	agent := start(t, "agent1", nil, "agent", "-c", cfgPath, "--state-dir", state)
+	select {
+	case <-proxy.delaying:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no PutLogEvents reached the proxy's delay in 30s\n%s", tail(agent.output()))
+	}
+	stopped := time.Now()
+	agent.stop(t)
+	took := time.Since(stopped)
+	atStop := newestSeq(c, group, stream)
+
+	agent = start(t, "agent2", nil, "agent", "-c", cfgPath, "--state-dir", state)
+	waitNewest(t, c, group, stream, total-1, 60*time.Second, agent)
+	time.Sleep(time.Second)
+	agent.stop(t)
+	d := checkDelivery(t, c, group, stream, total)
+	t.Logf("SIGTERM while an answer was held %s: the stop took %s, %d lines stored by then; after the restart %d events, 0 lost, %d repeated %v",
+		held, took.Round(time.Millisecond), atStop+1, d.events, d.repeats, d.spans)
+	if d.repeats != 0 {
+		t.Fatalf("%d lines repeated after a graceful stop during a held answer, want none", d.repeats)
+	}
+}
+
+// TestAgentStopDuringOutage stops the agent with SIGTERM while its
+// destination is down (nothing listens): the stop gives up within the
+// agent's stop timeout, and once the destination is up the restarted agent
+// delivers every line exactly once (nothing was marked shipped that was not).
+func TestAgentStopDuringOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the stop-during-outage run in -short mode")
+	}
+	if os.Getenv("LOGWARDEN_E2E_KNOWN_BUGS") == "" {
+		t.Skip("known bug: a SIGTERM during an outage takes 45 s, not the 15 s stop timeout: agent.Run gives up " +
+			"its sink flush after StopTimeout, then cmd/logwarden's runAgent flushes again in pipeline.Close for " +
+			"pipelineCloseTimeout (30 s); set LOGWARDEN_E2E_KNOWN_BUGS=1 to run")
+	}
+	const (
+		total  = 50_000
+		group  = "/e2e/stop-outage"
+		stream = "s"
+		// stopBound is the agent's 15 s stop timeout plus slack.
+		stopBound = 25 * time.Second
+	)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "app.log")
+	writeSeqLines(t, logPath, stream, 0, total)
+	addr := freeAddr(t) // nothing listens here yet
+	cfgPath := agentConfig(t, dir, addr, group, map[string]string{stream: logPath})
+	state := filepath.Join(dir, "state")
+
+	agent := start(t, "agent1", nil, "agent", "-c", cfgPath, "--state-dir", state)
+	waitUntil(t, 30*time.Second, func() bool { return strings.Contains(agent.output(), "retrying") }, agent)
+	stopped := time.Now()
+	agent.stop(t)
+	took := time.Since(stopped)
+	if took > stopBound {
+		t.Errorf("the stop during the outage took %s, want at most %s", took, stopBound)
+	}
+
+	srv := start(t, "server", nil, "server", "--listen", addr, "--data", filepath.Join(dir, "data"))
+	waitServing(t, addr, srv)
+	c := client(addr)
+	agent = start(t, "agent2", nil, "agent", "-c", cfgPath, "--state-dir", state)
+	waitNewest(t, c, group, stream, total-1, 60*time.Second, agent)
+	time.Sleep(time.Second)
+	agent.stop(t)
+	d := checkDelivery(t, c, group, stream, total)
+	t.Logf("SIGTERM during an outage: the stop took %s; after the restart %d events for %d lines, 0 lost, %d repeated",
+		took.Round(time.Millisecond), d.events, total, d.repeats)
+	if d.repeats != 0 {
+		t.Fatalf("%d lines repeated, want none (nothing reached a server before the stop)", d.repeats)
+	}
+}
