@@ -41,14 +41,24 @@ func writeSeqLines(t *testing.T, path, stream string, from, to int) {
 // file to group at endpoint and returns its path.
 func agentConfig(t *testing.T, dir, endpoint, group string, files map[string]string) string {
 	t.Helper()
+	return agentConfigWith(t, dir, endpoint, group, files, nil)
+}
+
+// agentConfigWith is agentConfig with more keys of the "logs" section.
+func agentConfigWith(t *testing.T, dir, endpoint, group string, files map[string]string, logs map[string]any) string {
+	t.Helper()
 	var list []any
 	for stream, path := range files {
 		list = append(list, map[string]any{"file_path": path, "log_group_name": group, "log_stream_name": stream})
 	}
+	section := map[string]any{"endpoint_override": "http://" + endpoint, "force_flush_interval": 1,
+		"logs_collected": map[string]any{"files": map[string]any{"collect_list": list}}}
+	for k, v := range logs {
+		section[k] = v
+	}
 	cfg, err := json.Marshal(map[string]any{
 		"agent": map[string]any{"region": "us-east-1", "logfile": ""},
-		"logs": map[string]any{"endpoint_override": "http://" + endpoint, "force_flush_interval": 1,
-			"logs_collected": map[string]any{"files": map[string]any{"collect_list": list}}},
+		"logs":  section,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +143,16 @@ type delivery struct {
 // bounds repeats and runs.
 func checkDelivery(t *testing.T, c *cloudwatchlogs.Client, group, stream string, total int) delivery {
 	t.Helper()
-	msgs, _, err := readStream(context.Background(), c, group, stream)
+	return checkDeliveryOrder(t, c, group, stream, total, true)
+}
+
+// checkDeliveryOrder is checkDelivery; with inOrder false (several batches
+// of a stream in flight at once, logs.concurrency > 1) lines of equal
+// timestamps may be stored in any order, so only the timestamps must never
+// go back.
+func checkDeliveryOrder(t *testing.T, c *cloudwatchlogs.Client, group, stream string, total int, inOrder bool) delivery {
+	t.Helper()
+	msgs, ts, err := readStream(context.Background(), c, group, stream)
 	if err != nil {
 		t.Fatalf("read %s/%s: %v", group, stream, err)
 	}
@@ -144,8 +163,11 @@ func checkDelivery(t *testing.T, c *cloudwatchlogs.Client, group, stream string,
 		if seq < 0 || seq >= total || m != seqLine(stream, seq) {
 			t.Fatalf("%s event %d is %q, not a line that was written", stream, i, m)
 		}
+		if i > 0 && ts[i] < ts[i-1] {
+			t.Fatalf("%s event %d has timestamp %d, before the %d of the event before it", stream, i, ts[i], ts[i-1])
+		}
 		if seen[seq] == 0 {
-			if seq != next {
+			if seq != next && inOrder {
 				t.Fatalf("%s event %d is the first copy of seq %d, want seq %d (out of order)", stream, i, seq, next)
 			}
 			next++
@@ -238,6 +260,61 @@ func TestServerKill9UnderLoad(t *testing.T) {
 	if d.batches > len(killAt) {
 		t.Fatalf("%d repeated lines in %d runs (longest %d) after %d kills, want at most one batch (%d lines) per kill",
 			d.repeats, d.runs, d.longest, len(killAt), maxBatchEvents)
+	}
+}
+
+// TestServerKill9ManyStreams is TestServerKill9UnderLoad with four streams
+// sent by a pool of four concurrent requests (logs.concurrency), so several
+// batches are in flight when the server dies: each kill may repeat at most
+// the concurrency's worth of batches, and every stream must still be whole.
+// With concurrency > 1 batches of one stream are sent concurrently (as by the
+// CloudWatch Agent), so lines of equal timestamps may be stored out of
+// order; timestamps must not go back.
+func TestServerKill9ManyStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the server kill -9 run in -short mode")
+	}
+	const (
+		perStream   = 200_000
+		concurrency = 4
+		group       = "/e2e/server-kill-many"
+	)
+	streams := []string{"s0", "s1", "s2", "s3"}
+	killAt := []int{perStream / 4, perStream / 2, perStream * 3 / 4} // seq of stream s0
+	dir := t.TempDir()
+	files := map[string]string{}
+	for _, s := range streams {
+		files[s] = filepath.Join(dir, s+".log")
+		writeSeqLines(t, files[s], s, 0, perStream)
+	}
+	addr := freeAddr(t)
+	data := filepath.Join(dir, "data")
+	srv := start(t, "server0", nil, "server", "--listen", addr, "--data", data)
+	waitServing(t, addr, srv)
+	cfgPath := agentConfigWith(t, dir, addr, group, files, map[string]any{"concurrency": concurrency})
+	agent := start(t, "agent", nil, "agent", "-c", cfgPath, "--state-dir", filepath.Join(dir, "state"))
+	c := client(addr)
+
+	for i, at := range killAt {
+		waitNewest(t, c, group, streams[0], at, 90*time.Second, agent)
+		srv.kill()
+		srv = start(t, fmt.Sprintf("server%d", i+1), nil, "server", "--listen", addr, "--data", data)
+		waitServing(t, addr, srv)
+	}
+	for _, s := range streams {
+		waitNewest(t, c, group, s, perStream-1, 120*time.Second, agent)
+	}
+	time.Sleep(time.Second)
+	agent.stop(t)
+	total := 0
+	for _, s := range streams {
+		d := checkDeliveryOrder(t, c, group, s, perStream, false)
+		t.Logf("stream %s: %d events for %d lines, 0 lost, %d repeated in %d run(s) %v", s, d.events, perStream, d.repeats, d.runs, d.spans)
+		total += d.batches
+	}
+	t.Logf("%d server kills with %d streams and concurrency %d: at least %d batch(es) repeated in all", len(killAt), len(streams), concurrency, total)
+	if total > len(killAt)*concurrency {
+		t.Fatalf("at least %d batches repeated across %d kills, want at most the %d in flight per kill", total, len(killAt), concurrency)
 	}
 }
 
