@@ -45,8 +45,8 @@ func startServer(t testing.TB, opts Options) *testServer {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
+		srv.Close() // first: it ends Live Tail streams, which hs.Close waits for
 		hs.Close()
-		srv.Close()
 		st.Close()
 	})
 	ts.url, ts.st, ts.srv = hs.URL, st, srv
