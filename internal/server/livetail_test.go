@@ -296,3 +296,40 @@ func TestAWSCLILiveTail(t *testing.T) {
 		}
 	}
 }
+
+// TestRunEndsLiveTailOnShutdown checks that an open Live Tail stream does
+// not hold up Run's graceful shutdown (which waits up to shutdownGrace).
+func TestRunEndsLiveTailOnShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, func(a string) { addrc <- a })
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	}
+	c := cwl.New(newClient("http://"+addr, "AKID", "secret").Options(), liveTailClientOption,
+		func(o *cwl.Options) { o.HTTPClient = sdkHTTPClient(nil, nil) })
+	must(c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/lt")}))(t)
+	st := must(c.StartLiveTail(context.Background(), &cwl.StartLiveTailInput{LogGroupIdentifiers: []string{"/lt"}}))(t).GetStream()
+	defer st.Close()
+	nextEvent(t, st)
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(shutdownGrace / 2):
+		t.Fatalf("Run still running %v after cancel with a Live Tail open", shutdownGrace/2)
+	}
+	for range st.Events() {
+	}
+	t.Logf("shut down in %v", time.Since(start).Round(time.Millisecond))
+}
