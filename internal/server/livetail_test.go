@@ -265,6 +265,11 @@ func TestAWSCLILiveTail(t *testing.T) {
 			cmd.Process.Kill()
 			go func() { exited <- cmd.Wait() }()
 			<-exited
+			if strings.Contains(stderr.String(), "stream-127.0.0.1") {
+				// Older CLIs (botocore before disable_host_prefix_injection)
+				// always call stream-<host>, which a local endpoint cannot be.
+				t.Skipf("this AWS CLI ignores AWS_DISABLE_HOST_PREFIX_INJECTION and calls stream-127.0.0.1: %s", stderr.String())
+			}
 			t.Fatalf("aws logs start-live-tail opened no session in 10s: %s", stderr.String())
 		}
 	}
