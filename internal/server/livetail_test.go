@@ -18,6 +18,8 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/logwarden/logwarden/internal/query"
+	"github.com/logwarden/logwarden/internal/store"
 	"github.com/logwarden/logwarden/internal/testutil"
 )
 
@@ -337,4 +339,38 @@ func TestRunEndsLiveTailOnShutdown(t *testing.T) {
 	for range st.Events() {
 	}
 	t.Logf("shut down in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// BenchmarkLiveTailPublish measures what PutLogEvents adds per stored event
+// to hand a 1,000-event batch to 15 open sessions (filter pattern "ERROR",
+// one in ten events matching; the pending updates are taken every 10 batches
+// as the sessions' ticks would).
+func BenchmarkLiveTailPublish(b *testing.B) {
+	t := newTails()
+	f, err := query.CompileFilter("ERROR")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sessions []*tailSession
+	for range maxLiveTailSessions {
+		ts := &tailSession{groups: map[string]string{"g": "arn"}, filter: f}
+		t.sessions[ts] = true
+		sessions = append(sessions, ts)
+	}
+	batch := make([]store.Event, 1000)
+	for i := range batch {
+		batch[i] = store.Event{Timestamp: int64(i), Message: fmt.Sprintf("host-01 app[%d]: INFO request %08d served in 3 ms", i, i)}
+		if i%10 == 0 {
+			batch[i].Message = fmt.Sprintf("host-01 app[%d]: ERROR request %08d failed", i, i)
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		t.publish("g", "s", batch, 1)
+		if i%10 == 9 {
+			for _, ts := range sessions {
+				ts.take()
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/event")
 }
