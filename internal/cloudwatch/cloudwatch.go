@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -156,6 +157,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if awsCfg.Region == "" {
 		return nil, fmt.Errorf("resolve region: %w", ErrNoRegion)
 	}
+	// After LoadDefaultConfig, which needs the concrete BuildableClient to
+	// add AWS_CA_BUNDLE's roots.
+	awsCfg.HTTPClient = plainBodies{awsCfg.HTTPClient}
 	if cfg.RoleARN != "" {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), cfg.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "logwarden"
@@ -225,6 +229,27 @@ func newHTTPClient(cfg Config) *awshttp.BuildableClient {
 	})
 	return bc
 }
+
+// plainBodies hides the io.WriterTo of the SDK's request bodies from
+// net/http. smithy-go wraps a body in a closer whose WriteTo returns io.EOF
+// once closed, and closes it as soon as the answer's headers arrive; after
+// sending Content-Length bytes, net/http's write loop copies the body once
+// more to see that nothing is left, and when a fast endpoint has already
+// answered that copy meets the closed body and counts as a failed write:
+// the connection is closed, sometimes under the 200 being read, and then a
+// batch the endpoint stored is sent again (aws/aws-sdk-go-v2#2737). A
+// read-only body ends that copy with a plain io.EOF.
+type plainBodies struct{ aws.HTTPClient }
+
+func (c plainBodies) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = readOnlyBody{r.Body}
+	}
+	return c.HTTPClient.Do(r)
+}
+
+// readOnlyBody is an io.ReadCloser and nothing more.
+type readOnlyBody struct{ io.ReadCloser }
 
 // profileExists reports whether name is a profile in the shared config or
 // credentials file (honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE).
