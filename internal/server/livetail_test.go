@@ -243,7 +243,7 @@ func TestLiveTailValidation(t *testing.T) {
 // reads the events it prints.
 func TestAWSCLILiveTail(t *testing.T) {
 	awsBin := testutil.AWSCLI(t)
-	// start-live-tail came with CLI 2.15 (and 1.31): Debian 12's 2.9 has no
+	// start-live-tail came to the CLI in 2024: Debian 12's 2.9 has no
 	// such command. That is the CLI's age, not a missing peer.
 	if out, _ := exec.Command(awsBin, "logs", "start-live-tail").CombinedOutput(); strings.Contains(strings.ToLower(string(out)), "invalid choice") {
 		ver, _ := exec.Command(awsBin, "--version").CombinedOutput()
