@@ -36,6 +36,36 @@ type readerOptions struct {
 	Progress  io.Writer
 }
 
+// sourceFlags are the flags that say where a review reads its logs; review
+// and review daily share them.
+type sourceFlags struct {
+	mode, root, endpoint, region string
+	groups                       stringList
+}
+
+func (f *sourceFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.mode, "source", "files", "where the logs are: files, server or cloudwatch")
+	fs.StringVar(&f.root, "root", "/", "files: root of the host tree to review (DIR/var/log/secure ...)")
+	fs.StringVar(&f.endpoint, "endpoint", "", "server/cloudwatch: CloudWatch Logs endpoint URL (server default http://127.0.0.1:4586)")
+	fs.StringVar(&f.region, "region", "", "cloudwatch: AWS region")
+	fs.Var(&f.groups, "log-group", "server/cloudwatch: log group to read (repeatable)")
+}
+
+// check rejects an unknown --source; cmd names the command in the message.
+func (f *sourceFlags) check(cmd string) error {
+	switch f.mode {
+	case "files", "server", "cloudwatch":
+		return nil
+	}
+	return usageError{fmt.Sprintf("%s: --source %q is not files, server or cloudwatch", cmd, f.mode)}
+}
+
+// reader builds the reader of these flags for [start, end).
+func (f *sourceFlags) reader(start, end time.Time, zone, hostZone *time.Location, progress io.Writer) (review.Reader, error) {
+	return newReviewReader(readerOptions{Mode: f.mode, Root: f.root, Endpoint: f.endpoint, Region: f.region,
+		LogGroups: f.groups, Start: start, End: end, Zone: zone, HostZone: hostZone, Progress: progress})
+}
+
 // newReviewReader builds the reader for the chosen source; cmd_review_source.go
 // wires internal/review/source into it.
 var newReviewReader = func(o readerOptions) (review.Reader, error) {
@@ -72,12 +102,8 @@ report.pdf, manifest.json) for one month. Flags:`)
 		fs.PrintDefaults()
 	}
 	period := fs.String("period", "", "month to review, YYYY-MM (required)")
-	mode := fs.String("source", "files", "where the logs are: files, server or cloudwatch")
-	root := fs.String("root", "/", "files: root of the host tree to review (DIR/var/log/secure ...)")
-	endpoint := fs.String("endpoint", "", "server/cloudwatch: CloudWatch Logs endpoint URL (server default http://127.0.0.1:4586)")
-	region := fs.String("region", "", "cloudwatch: AWS region")
-	var groups stringList
-	fs.Var(&groups, "log-group", "server/cloudwatch: log group to read (repeatable)")
+	var src sourceFlags
+	src.register(fs)
 	policyFile := fs.String("policy", "", "policy file (default: the built-in criteria; see 'review policy print')")
 	lang := fs.String("lang", "ko", "report language: ko or en")
 	tz := fs.String("tz", "", "time zone of the period and business hours (default: the policy's, Asia/Seoul)")
@@ -129,18 +155,15 @@ report.pdf, manifest.json) for one month. Flags:`)
 			return usageError{fmt.Sprintf("review: --host-tz %q is not an IANA time zone name", *hostTZ)}
 		}
 	}
-	switch *mode {
-	case "files", "server", "cloudwatch":
-	default:
-		return usageError{fmt.Sprintf("review: --source %q is not files, server or cloudwatch", *mode)}
+	if err := src.check("review"); err != nil {
+		return err
 	}
-	read, err := newReviewReader(readerOptions{Mode: *mode, Root: *root, Endpoint: *endpoint, Region: *region,
-		LogGroups: groups, Start: start, End: end, Zone: pol.Location(), HostZone: hostZone, Progress: stderr})
+	read, err := src.reader(start, end, pol.Location(), hostZone, stderr)
 	if err != nil {
 		return err
 	}
 	res, err := review.Run(ctx, review.Options{
-		Period: *period, Policy: pol, PolicySource: polSrc, Read: read, Mode: *mode, Root: rootIf(*mode, *root), OutDir: *out, PrevDir: *prev,
+		Period: *period, Policy: pol, PolicySource: polSrc, Read: read, Mode: src.mode, Root: rootIf(src.mode, src.root), OutDir: *out, PrevDir: *prev,
 		Lang: *lang, ToolVersion: Version, ReportDate: *reportDate, Progress: stderr, NoPDF: *noPDF, PDFRenderer: *pdfRenderer,
 	})
 	if err != nil {

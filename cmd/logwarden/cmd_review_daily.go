@@ -30,12 +30,8 @@ not audit evidence: no sign-off, no hash chain. Flags:`)
 		fs.PrintDefaults()
 	}
 	date := fs.String("date", "", "day to digest, YYYY-MM-DD (default: yesterday in --tz)")
-	mode := fs.String("source", "files", "where the logs are: files, server or cloudwatch")
-	root := fs.String("root", "/", "files: root of the host tree (DIR/var/log/secure ...)")
-	endpoint := fs.String("endpoint", "", "server/cloudwatch: CloudWatch Logs endpoint URL (server default http://127.0.0.1:4586)")
-	region := fs.String("region", "", "cloudwatch: AWS region")
-	var groups stringList
-	fs.Var(&groups, "log-group", "server/cloudwatch: log group to read (repeatable)")
+	var src sourceFlags
+	src.register(fs)
 	policyFile := fs.String("policy", "", "policy file (default: the built-in criteria)")
 	tz := fs.String("tz", "", "the operator's time zone: the day's boundaries (default: the policy's, Asia/Seoul)")
 	hostTZ := fs.String("host-tz", "", "time zone of log timestamps without an offset (default: --tz)")
@@ -55,10 +51,8 @@ not audit evidence: no sign-off, no hash chain. Flags:`)
 	if *format != "md" && *format != "json" {
 		return usageError{fmt.Sprintf("review daily: --format %q is not md or json", *format)}
 	}
-	switch *mode {
-	case "files", "server", "cloudwatch":
-	default:
-		return usageError{fmt.Sprintf("review daily: --source %q is not files, server or cloudwatch", *mode)}
+	if err := src.check("review daily"); err != nil {
+		return err
 	}
 	pol := policy.Default()
 	polSrc := "built-in"
@@ -89,12 +83,11 @@ not audit evidence: no sign-off, no hash chain. Flags:`)
 			return usageError{fmt.Sprintf("review daily: --host-tz %q is not an IANA time zone name", *hostTZ)}
 		}
 	}
-	read, err := newReviewReader(readerOptions{Mode: *mode, Root: *root, Endpoint: *endpoint, Region: *region,
-		LogGroups: groups, Start: start, End: end, Zone: loc, HostZone: hostZone})
+	read, err := src.reader(start, end, loc, hostZone, nil)
 	if err != nil {
 		return err
 	}
-	d, err := review.Daily(ctx, review.DailyOptions{Date: *date, Policy: pol, PolicySource: polSrc, Read: read, Mode: *mode,
+	d, err := review.Daily(ctx, review.DailyOptions{Date: *date, Policy: pol, PolicySource: polSrc, Read: read, Mode: src.mode,
 		BaselineDir: *baseline, ToolVersion: Version})
 	if err != nil {
 		return err
