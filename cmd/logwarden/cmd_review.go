@@ -66,6 +66,38 @@ func (f *sourceFlags) reader(start, end time.Time, zone, hostZone *time.Location
 		LogGroups: f.groups, Start: start, End: end, Zone: zone, HostZone: hostZone, Progress: progress})
 }
 
+// reviewPolicy loads --policy (or the built-in criteria) and applies --tz;
+// it returns the policy and where it came from.
+func reviewPolicy(cmd, file, tz string) (*policy.Policy, string, error) {
+	pol, src := policy.Default(), "built-in"
+	if file != "" {
+		p, err := policy.Load(file)
+		if err != nil {
+			return nil, "", err
+		}
+		pol, src = p, file
+	}
+	if tz != "" {
+		pol.Timezone = tz
+		if err := pol.Validate(); err != nil {
+			return nil, "", usageError{fmt.Sprintf("%s: --tz: %v", cmd, err)}
+		}
+	}
+	return pol, src, nil
+}
+
+// hostZoneFlag is --host-tz's zone, or def when it is not given.
+func hostZoneFlag(cmd, name string, def *time.Location) (*time.Location, error) {
+	if name == "" {
+		return def, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("%s: --host-tz %q is not an IANA time zone name", cmd, name)}
+	}
+	return loc, nil
+}
+
 // newReviewReader builds the reader for the chosen source; cmd_review_source.go
 // wires internal/review/source into it.
 var newReviewReader = func(o readerOptions) (review.Reader, error) {
@@ -130,30 +162,17 @@ report.pdf, manifest.json) for one month. Flags:`)
 			return usageError{fmt.Sprintf("review: --report-date %q is not YYYY-MM-DD", *reportDate)}
 		}
 	}
-	pol := policy.Default()
-	polSrc := "built-in"
-	if *policyFile != "" {
-		p, err := policy.Load(*policyFile)
-		if err != nil {
-			return err
-		}
-		pol, polSrc = p, *policyFile
-	}
-	if *tz != "" {
-		pol.Timezone = *tz
-		if err := pol.Validate(); err != nil {
-			return usageError{fmt.Sprintf("review: --tz: %v", err)}
-		}
+	pol, polSrc, err := reviewPolicy("review", *policyFile, *tz)
+	if err != nil {
+		return err
 	}
 	start, end, err := review.ParsePeriod(*period, pol.Location())
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	hostZone := pol.Location()
-	if *hostTZ != "" {
-		if hostZone, err = time.LoadLocation(*hostTZ); err != nil {
-			return usageError{fmt.Sprintf("review: --host-tz %q is not an IANA time zone name", *hostTZ)}
-		}
+	hostZone, err := hostZoneFlag("review", *hostTZ, pol.Location())
+	if err != nil {
+		return err
 	}
 	if err := src.check("review"); err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 
 	"github.com/logwarden/logwarden/internal/fsutil"
 	"github.com/logwarden/logwarden/internal/review"
-	"github.com/logwarden/logwarden/internal/review/policy"
 )
 
 // reviewNow is the clock `review daily` takes "yesterday" from (tests set it).
@@ -54,20 +53,9 @@ not audit evidence: no sign-off, no hash chain. Flags:`)
 	if err := src.check("review daily"); err != nil {
 		return err
 	}
-	pol := policy.Default()
-	polSrc := "built-in"
-	if *policyFile != "" {
-		p, err := policy.Load(*policyFile)
-		if err != nil {
-			return err
-		}
-		pol, polSrc = p, *policyFile
-	}
-	if *tz != "" {
-		pol.Timezone = *tz
-		if err := pol.Validate(); err != nil {
-			return usageError{fmt.Sprintf("review daily: --tz: %v", err)}
-		}
+	pol, polSrc, err := reviewPolicy("review daily", *policyFile, *tz)
+	if err != nil {
+		return err
 	}
 	loc := pol.Location()
 	if *date == "" {
@@ -77,11 +65,9 @@ not audit evidence: no sign-off, no hash chain. Flags:`)
 	if err != nil {
 		return usageError{"review daily: " + err.Error()}
 	}
-	hostZone := loc
-	if *hostTZ != "" {
-		if hostZone, err = time.LoadLocation(*hostTZ); err != nil {
-			return usageError{fmt.Sprintf("review daily: --host-tz %q is not an IANA time zone name", *hostTZ)}
-		}
+	hostZone, err := hostZoneFlag("review daily", *hostTZ, loc)
+	if err != nil {
+		return err
 	}
 	read, err := src.reader(start, end, loc, hostZone, nil)
 	if err != nil {
