@@ -67,7 +67,11 @@ func (fp Fingerprint) Matches(f *os.File) (bool, error) {
 	if fp.Len == 0 {
 		return true, nil
 	}
-	buf := make([]byte, fp.Len)
+	if fp.Len > FingerprintSize {
+		return false, nil // not one of ours: no file matches it
+	}
+	var arr [FingerprintSize]byte // on the stack: the reader calls this after every read
+	buf := arr[:fp.Len]
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("read fingerprint: %w", err)
